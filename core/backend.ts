@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { registerWasmKernels } from './kernels/register.ts';
+import { installLowMemoryGradients } from './kernels/low-memory-gradients.ts';
+
+/** Backends in the order `auto` tries them: the fastest that loads wins. */
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export type BackendChoice = BackendName | 'auto';
+
+export interface BackendInfo {
+  name: BackendName;
+  /** What tfjs calls it (`tensorflow` for both native packages). */
+  tfName: string;
+  threads: number;
+  simd: boolean;
+  /** Why each faster backend was skipped, for the log. */
+  skipped: string[];
+}
+
+const require = createRequire(import.meta.url);
+let active: BackendInfo | null = null;
+let wasmConfigured = false;
+
+async function tryLoad(name: BackendName): Promise<Omit<BackendInfo, 'skipped'>> {
+  switch (name) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      // Optional dependencies: absent where libtensorflow could not be downloaded at install.
+      await import(name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node registered no backend');
+      return { name, tfName: 'tensorflow', threads: os.cpus().length, simd: true };
+    }
+    case 'wasm': {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      if (!wasmConfigured) {
+        const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+        wasm.setWasmPaths(dist + path.sep);
+        // Node loads the single-threaded SIMD binary (tfjs#3830); the count is honoured where threads load.
+        wasm.setThreadsCount(os.cpus().length);
+        registerWasmKernels();
+        wasmConfigured = true;
+      }
+      if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
+      return {
+        name,
+        tfName: 'wasm',
+        threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? wasm.getThreadsCount() : 1,
+        simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT') as boolean,
+      };
+    }
+    case 'cpu':
+      if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialise');
+      // Its first-use banner only advertises tfjs-node, which `auto` already tried.
+      (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+      return { name, tfName: 'cpu', threads: 1, simd: false };
+  }
+}
+
+/**
+ * Select the compute backend. `auto` takes the first of {@link BACKENDS} that loads;
+ * a named backend that fails to load is an error that says why.
+ */
+export async function useBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  if (active && (choice === 'auto' || choice === active.name)) return active;
+  const order = choice === 'auto' ? BACKENDS : [choice];
+  const skipped: string[] = [];
+  for (const name of order) {
+    try {
+      const info = await tryLoad(name);
+      await tf.ready();
+      installLowMemoryGradients();
+      active = { ...info, skipped };
+      return active;
+    } catch (err) {
+      const why = firstLine(err);
+      if (choice !== 'auto') {
+        throw new Error(`backend '${name}' could not be loaded: ${why}. ${hint(name)}`);
+      }
+      skipped.push(`${name}: ${why}`);
+    }
+  }
+  throw new Error(`no backend loaded:\n  ${skipped.join('\n  ')}`);
+}
+
+/** The backend selected by the last {@link useBackend} call. */
+export function activeBackend(): BackendInfo | null {
+  return active;
+}
+
+function firstLine(err: unknown): string {
+  if ((err as { code?: string })?.code === 'ERR_MODULE_NOT_FOUND') return 'not installed';
+  return String(err instanceof Error ? err.message : err).split('\n')[0];
+}
+
+function hint(name: BackendName): string {
+  switch (name) {
+    case 'tensorflow-gpu':
+      return 'Install @tensorflow/tfjs-node-gpu (needs CUDA and network access at install), or use --backend auto.';
+    case 'tensorflow':
+      return 'Install @tensorflow/tfjs-node (downloads libtensorflow at install), or use --backend auto.';
+    default:
+      return 'Run `npm ci` to install the project dependencies.';
+  }
+}

@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilter, conv2dBackpropInput } from './conv-grads.ts';
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+let registered = false;
+
+/**
+ * Kernels the wasm backend lacks or runs slowly, written as compositions of its fast
+ * XNNPACK kernels (conv2d, matMul). Measured reasons are in WASM-NOTES: no
+ * Conv2DBackpropFilter at all, a plain-loop Conv2DBackpropInput, and a matMul whose
+ * fast path ignores transpose flags (which every matMul gradient sets).
+ */
+export function registerWasmKernels(): void {
+  if (registered) return;
+  registered = true;
+  replaceKernel('Conv2DBackpropFilter', (args) => {
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const a = args.attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+    return withTensors([x, dy], ([xt, dyt]) =>
+      conv2dBackpropFilter(xt as tf.Tensor4D, dyt as tf.Tensor4D, a.filterShape, a.strides, a.pad, a.dimRoundingMode),
+    );
+  });
+  const stockBackpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc;
+  replaceKernel('Conv2DBackpropInput', (args) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+    const out = withTensors([dy, filter], ([dyt, wt]) =>
+      conv2dBackpropInput(a.inputShape, dyt as tf.Tensor4D, wt as tf.Tensor4D, a.strides, a.pad, a.dimRoundingMode),
+    );
+    if (out) return out;
+    if (!stockBackpropInput) throw new Error('Conv2DBackpropInput: unsupported padding and no stock kernel');
+    return stockBackpropInput(args);
+  });
+  const stockMatMul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
+  replaceKernel('BatchMatMul', (args) => {
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return stockMatMul(args);
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    return withTensors([a, b], ([at, bt]) =>
+      tf.matMul(transposeA ? swapLast(at) : at, transposeB ? swapLast(bt) : bt),
+    );
+  });
+}
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** Swap a kernel's function, keeping the stock setup (which binds its wasm export). */
+function replaceKernel(kernelName: string, kernelFunc: KernelFunc): void {
+  const stock = tf.getKernel(kernelName, 'wasm');
+  if (stock) tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ ...stock, kernelName, backendName: 'wasm', kernelFunc });
+}
+
+/**
+ * Run tfjs ops over a kernel's raw inputs. Ops called inside a kernel are not taped,
+ * and the tidy frees every intermediate before the kernel returns.
+ */
+function withTensors<T extends tf.Tensor | null>(infos: tf.TensorInfo[], f: (ts: tf.Tensor[]) => T): T {
+  const engine = tf.engine() as unknown as {
+    backend: { incRef(id: tf.DataId): void };
+    makeTensorFromTensorInfo(i: tf.TensorInfo): tf.Tensor;
+  };
+  // tidy keeps a returned null as it is; its types only admit tensors.
+  return tf.tidy(() => f(infos.map((i) => {
+    // The wrapper owns a reference of its own, so disposing it leaves the kernel input alive.
+    engine.backend.incRef(i.dataId);
+    return engine.makeTensorFromTensorInfo(i);
+  })) as tf.Tensor) as T;
+}
+
+function swapLast(x: tf.Tensor): tf.Tensor {
+  const perm = x.shape.map((_, i) => i);
+  const r = perm.length;
+  [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+  return tf.transpose(x, perm);
+}

@@ -1,0 +1,160 @@
+import * as tf from '@tensorflow/tfjs';
+import { lossLayout } from './components/loss.ts';
+import type { TrainConfig } from './config.ts';
+import type { ViewFormat } from './data/augment.ts';
+import type { Dataset } from './data/dataset.ts';
+import { ViewPipeline } from './data/views.ts';
+import { zStdReference } from './eval/collapse.ts';
+import { extractFeatures } from './eval/features.ts';
+import { knnAccuracy } from './eval/knn.ts';
+import { linearProbeAccuracy } from './eval/linear.ts';
+import { buildSiamese, type SiameseNet } from './nets/siamese.ts';
+import { Sgd } from './optimizer.ts';
+import { Rng } from './rng.ts';
+import { cosineLr, scaledLr } from './schedule.ts';
+import { trainStep } from './train-step.ts';
+
+/** Monitors of one epoch; epoch 0 is the randomly initialised network (kNN only). */
+export interface EpochMetrics {
+  epoch: number;
+  /** Mean training loss over the epoch's steps. */
+  loss: number;
+  /** Mean z_std over the epoch's steps; reference 1/sqrt(d). */
+  zStd: number;
+  /** kNN top-1 as a fraction, null where not evaluated. */
+  knnAcc: number | null;
+  /** Encoder lr at the epoch's last step. */
+  lr: number;
+  seconds: number;
+  /** Share of the epoch's wall time the step loop spent waiting for augmented views. */
+  dataWaitShare: number;
+}
+
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+}
+
+export interface TrainHooks {
+  onStep?(s: StepInfo): void;
+  onEpoch?(m: EpochMetrics): void;
+}
+
+export interface TrainOptions {
+  hooks?: TrainHooks;
+  /** Augment on the training thread instead of a worker. */
+  inlineViews?: boolean;
+}
+
+export interface TrainResult {
+  /** `diverged`: the loss became NaN or infinite, which ends the run (a result, not a crash). */
+  status: 'finished' | 'diverged';
+  epochs: EpochMetrics[];
+  zStdReference: number;
+  linearAcc: number | null;
+  seconds: number;
+}
+
+/** Deterministic per-batch augmentation seed, independent of where the views are computed. */
+function batchSeed(seed: number, epoch: number, step: number): number {
+  return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca77) ^ Math.imul(step + 1, 0xc2b2ae3d)) >>> 0;
+}
+
+/** Train one configuration on one dataset: the single loop every variant runs through. */
+export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions = {}): Promise<TrainResult> {
+  const t0 = performance.now();
+  const set = data.train;
+  const fmt: ViewFormat = { size: set.height, channels: set.channels, mean: data.mean, std: data.std };
+  const B = cfg.batchSize;
+  const stepsPerEpoch = Math.floor(set.n / B); // drop_last, as [O]'s loader
+  if (stepsPerEpoch < 1) throw new Error(`batchSize ${B} is larger than the training set (${set.n} images)`);
+  const net = buildSiamese(cfg, set.channels);
+  const encoderOpt = new Sgd(cfg.optimizer, net.encoderVars);
+  const predictorOpt = new Sgd(cfg.optimizer, net.predictorVars);
+  const peak = scaledLr(cfg.optimizer, B);
+  const total = stepsPerEpoch * cfg.epochs;
+  const warmup = Math.round(cfg.optimizer.warmupEpochs * stepsPerEpoch);
+  const views = lossLayout(cfg.loss).views;
+  const pipeline = new ViewPipeline(set, cfg.augment, fmt, opts.inlineViews ?? false);
+  const order = new Rng(cfg.seed).fork(7);
+  const indices = Int32Array.from({ length: set.n }, (_, i) => i);
+  const epochs: EpochMetrics[] = [];
+  let status: TrainResult['status'] = 'finished';
+  try {
+    const knn0 = cfg.monitor.knn.everyEpochs > 0 ? evaluateKnn(cfg, net, data, fmt) : null;
+    epochs.push({ epoch: 0, loss: NaN, zStd: NaN, knnAcc: knn0, lr: 0, seconds: 0, dataWaitShare: 0 });
+    opts.hooks?.onEpoch?.(epochs[0]);
+    for (let epoch = 1; epoch <= cfg.epochs && status === 'finished'; epoch++) {
+      const te = performance.now();
+      order.shuffle(indices);
+      const request = (s: number) => pipeline.request({
+        indices: indices.slice(s * B, (s + 1) * B), views, seed: batchSeed(cfg.seed, epoch, s),
+      });
+      let next = request(0);
+      let lossSum = 0, stdSum = 0, waitMs = 0, lr = 0, done = 0;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        const tw = performance.now();
+        const arrays = await next;
+        waitMs += performance.now() - tw;
+        if (s + 1 < stepsPerEpoch) next = request(s + 1);
+        const x = arrays.map((a) => tf.tensor4d(a, [B, fmt.size, fmt.size, fmt.channels]));
+        const g = (epoch - 1) * stepsPerEpoch + s;
+        lr = cosineLr(peak, g, total, warmup);
+        const predictorLr = cfg.predictor.kind === 'mlp' && cfg.predictor.lr === 'constant' ? peak : lr;
+        const r = trainStep({ cfg, net, encoderOpt, predictorOpt, encoderLr: lr, predictorLr }, x);
+        tf.dispose(x);
+        if (!Number.isFinite(r.loss)) {
+          status = 'diverged';
+          lossSum += r.loss;
+          done++;
+          break;
+        }
+        lossSum += r.loss;
+        stdSum += r.zStd;
+        done++;
+        opts.hooks?.onStep?.({ epoch, step: s + 1, stepsPerEpoch, loss: r.loss });
+      }
+      if (status === 'diverged') await next.catch(() => undefined);
+      const due = status === 'finished' && cfg.monitor.knn.everyEpochs > 0 &&
+        (epoch % cfg.monitor.knn.everyEpochs === 0 || epoch === cfg.epochs);
+      const seconds = (performance.now() - te) / 1000;
+      const m: EpochMetrics = {
+        epoch, loss: lossSum / done, zStd: stdSum / done, knnAcc: due ? evaluateKnn(cfg, net, data, fmt) : null,
+        lr, seconds, dataWaitShare: waitMs / 1000 / seconds,
+      };
+      epochs.push(m);
+      opts.hooks?.onEpoch?.(m);
+    }
+    const linearAcc = status === 'finished' && cfg.monitor.linear ? evaluateLinear(cfg, net, data, fmt) : null;
+    return { status, epochs, zStdReference: zStdReference(net.dim), linearAcc, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await pipeline.close();
+    encoderOpt.dispose();
+    predictorOpt.dispose();
+    net.dispose();
+  }
+}
+
+function evaluateKnn(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt: ViewFormat): number {
+  const bank = extractFeatures(net, data.train, fmt);
+  const queries = extractFeatures(net, data.test, fmt);
+  try {
+    const { k, temperature } = cfg.monitor.knn;
+    return knnAccuracy(bank, data.train.labels, queries, data.test.labels, data.classes, k, temperature);
+  } finally {
+    tf.dispose([bank, queries]);
+  }
+}
+
+function evaluateLinear(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt: ViewFormat): number {
+  const tr = extractFeatures(net, data.train, fmt);
+  const te = extractFeatures(net, data.test, fmt);
+  try {
+    const { epochs, lr } = cfg.monitor.linear!;
+    return linearProbeAccuracy(tr, data.train.labels, te, data.test.labels, data.classes, epochs, lr, cfg.seed);
+  } finally {
+    tf.dispose([tr, te]);
+  }
+}

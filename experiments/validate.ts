@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import type { TrainConfig } from '../core/config.ts';
+import { trainConfigSchema } from './schema.ts';
+
+/** A configuration or override that cannot run; the message names each path, value and what is allowed. */
+export class SpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpecError';
+  }
+}
+
+function valueAt(obj: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((o, k) => (o != null && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k] : undefined), obj);
+}
+
+function describeIssue(input: unknown, issue: z.core.$ZodIssue): string {
+  const path = issue.path.join('.') || '(root)';
+  if (issue.code === 'unrecognized_keys') {
+    const here = valueAt(input, issue.path);
+    const known = here && typeof here === 'object' ? Object.keys(here).filter((k) => !issue.keys.includes(k)) : [];
+    return `${issue.keys.map((k) => (path === '(root)' ? k : `${path}.${k}`)).join(', ')}: unknown field; allowed here: ${known.join(', ')}`;
+  }
+  const got = JSON.stringify(valueAt(input, issue.path));
+  return `${path} = ${got ?? 'missing'}: ${issue.message}`;
+}
+
+/** Validate a whole configuration; throws a SpecError listing every problem. */
+export function validateConfig(input: unknown, context = 'config'): TrainConfig {
+  const r = trainConfigSchema.safeParse(input);
+  if (r.success) return r.data as TrainConfig;
+  throw new SpecError(`invalid ${context}:\n  ${r.error.issues.map((i) => describeIssue(input, i)).join('\n  ')}`);
+}
+
+/** Parse the value of `--set path=value`: JSON when it parses (numbers, booleans, null, objects), else a string. */
+function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The zod schema at a config path, looking through nullables and into the union variant an object selects. */
+function schemaAt(path: string[], value: Record<string, unknown>): z.ZodType | undefined {
+  let node: z.ZodType | undefined = trainConfigSchema;
+  for (const key of path) {
+    while (node instanceof z.ZodNullable) node = node.unwrap() as z.ZodType;
+    node = node instanceof z.ZodObject ? (node.shape as Record<string, z.ZodType>)[key] : undefined;
+  }
+  while (node instanceof z.ZodNullable) node = node.unwrap() as z.ZodType;
+  if (node instanceof z.ZodDiscriminatedUnion) {
+    return (node.options as z.ZodType[]).find((o) => o instanceof z.ZodObject && (o.shape as Record<string, z.ZodType>).kind?.safeParse(value.kind).success);
+  }
+  return node;
+}
+
+/**
+ * After `--set x.kind=...`, drop the fields the new variant does not have, so that
+ * `--set predictor.kind=none` just works; fields it needs and lacks are then reported.
+ */
+function keepVariantFields(node: Record<string, unknown>, path: string[]): void {
+  const variant = schemaAt(path, node);
+  if (!(variant instanceof z.ZodObject)) return;
+  for (const key of Object.keys(node)) if (!(key in variant.shape)) delete node[key];
+}
+
+/**
+ * Apply `path=value` overrides to a copy of `base`. A path must name an existing
+ * field (no new keys); the result is validated as a whole, so a wrong type or range
+ * is reported with its path. A whole component can be given as JSON:
+ * `--set 'predictor={"kind":"frozen","hidden":64}'`.
+ */
+export function applyOverrides(base: TrainConfig, sets: string[]): TrainConfig {
+  const out = structuredClone(base) as unknown as Record<string, unknown>;
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new SpecError(`--set ${s}: expected path=value, e.g. --set stopGradient=false`);
+    const path = s.slice(0, eq).split('.');
+    let node: Record<string, unknown> = out;
+    for (let i = 0; i < path.length - 1; i++) {
+      const next = node[path[i]];
+      if (next == null || typeof next !== 'object') {
+        throw new SpecError(`--set ${s}: ${path.slice(0, i + 1).join('.')} is not an object; fields here: ${Object.keys(node).join(', ')}`);
+      }
+      node = next as Record<string, unknown>;
+    }
+    const leaf = path[path.length - 1];
+    if (!(leaf in node)) {
+      throw new SpecError(`--set ${s}: unknown field ${path.join('.')}; fields here: ${Object.keys(node).join(', ')}`);
+    }
+    node[leaf] = parseValue(s.slice(eq + 1));
+    if (leaf === 'kind') keepVariantFields(node, path.slice(0, -1));
+  }
+  return validateConfig(out, 'overrides');
+}

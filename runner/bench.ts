@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BackendInfo } from '../core/backend.ts';
+import type { TrainConfig } from '../core/config.ts';
+import { lossLayout } from '../core/components/loss.ts';
+import { buildSiamese } from '../core/nets/siamese.ts';
+import { Sgd } from '../core/optimizer.ts';
+import { trainStep } from '../core/train-step.ts';
+import { simsiamCifar } from '../experiments/simsiam.ts';
+
+/** Models the bench times: the paper's CIFAR ResNet-18, a narrow one, and the quick conv net of the default preset. */
+export const BENCH_MODELS = {
+  resnet18: { ...simsiamCifar },
+  'resnet18-narrow': {
+    ...simsiamCifar,
+    backbone: { kind: 'resnet18-cifar', widths: [16, 32, 64, 128], zeroInitResidual: true },
+    projector: { layers: 2, hidden: 512, dim: 512, outputAffine: true },
+    predictor: { kind: 'mlp', hidden: 128, lr: 'constant' },
+  },
+  quick: {
+    ...simsiamCifar,
+    backbone: { kind: 'convnet', widths: [16, 32, 64] },
+    projector: { layers: 2, hidden: 256, dim: 256, outputAffine: true },
+    predictor: { kind: 'mlp', hidden: 64, lr: 'constant' },
+  },
+} satisfies Record<string, TrainConfig>;
+export type BenchModel = keyof typeof BENCH_MODELS;
+
+export interface BenchResult {
+  backend: string;
+  threads: number;
+  model: BenchModel;
+  batch: number;
+  /** Images per second (each image is two views), median over timed steps. */
+  images_per_sec: number;
+  step_ms_median: number;
+  steps: number;
+  tensors_after_first: number;
+  tensors_after_last: number;
+  peak_rss_mb: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * Time the full training step (forward of all views, backward, both SGD updates) on
+ * random 32x32 RGB batches: `warmup` untimed steps, then the median of `steps`.
+ */
+export function benchStep(backend: BackendInfo, model: BenchModel, batch: number, steps: number, warmup: number): BenchResult {
+  const cfg: TrainConfig = { ...BENCH_MODELS[model], batchSize: batch };
+  const net = buildSiamese(cfg, 3);
+  const encoderOpt = new Sgd(cfg.optimizer, net.encoderVars);
+  const predictorOpt = new Sgd(cfg.optimizer, net.predictorVars);
+  const views = Array.from({ length: lossLayout(cfg.loss).views }, () => tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D);
+  const ctx = { cfg, net, encoderOpt, predictorOpt, encoderLr: 0.01, predictorLr: 0.01 };
+  const times: number[] = [];
+  let afterFirst = 0;
+  let peak = process.memoryUsage().rss;
+  try {
+    for (let i = 0; i < warmup + steps; i++) {
+      const t = performance.now();
+      trainStep(ctx, views);
+      if (i >= warmup) times.push(performance.now() - t);
+      if (i === 0) afterFirst = tf.memory().numTensors;
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }
+    const ms = median(times);
+    return {
+      backend: backend.name, threads: backend.threads, model, batch,
+      images_per_sec: (1000 * batch) / ms, step_ms_median: ms, steps,
+      tensors_after_first: afterFirst, tensors_after_last: tf.memory().numTensors,
+      peak_rss_mb: peak / 2 ** 20,
+    };
+  } finally {
+    tf.dispose(views);
+    encoderOpt.dispose();
+    predictorOpt.dispose();
+    net.dispose();
+  }
+}

@@ -1,0 +1,58 @@
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const bin = new URL('../../bin/simsiam.mjs', import.meta.url).pathname;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('--help lists the commands, and each command has its own help', async (t) => {
+  const top = await cli('--help');
+  t.is(top.code, 0);
+  t.regex(top.stdout, /run \[options\] \[preset\]/);
+  t.regex(top.stdout, /bench/);
+  for (const cmd of ['run', 'bench']) {
+    const r = await cli(cmd, '--help');
+    t.is(r.code, 0);
+    t.regex(r.stdout, /--backend/);
+  }
+});
+
+test('a bad override fails before anything runs, naming the path and the allowed values', async (t) => {
+  const r = await cli('run', 'tiny', '--set', 'similarity.kind=dot');
+  t.is(r.code, 2);
+  t.regex(r.stderr, /similarity\.kind = "dot": .*'cosine' \| 'cross-entropy'/);
+  t.notRegex(r.stdout, /epoch/);
+  const p = await cli('run', 'huge');
+  t.is(p.code, 2);
+  t.regex(p.stderr, /unknown preset 'huge'; allowed: small, tiny, fashion, paper/);
+});
+
+test('run prints the backend used and the monitors per epoch', async (t) => {
+  const r = await cli('run', 'tiny', '--set', 'epochs=1', '--backend', 'wasm');
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /backend wasm/);
+  t.regex(r.stdout, /epoch {3}0 \(random init\) {2}kNN \d+\.\d%/);
+  t.regex(r.stdout, /epoch {3}1 {2}loss +-?\d\.\d{4} {2}z_std \d\.\d{4} \(1\/√d 0\.1768\)/);
+  t.regex(r.stdout, /finished in \d+s/);
+});
+
+test('bench prints JSON with images per second', async (t) => {
+  const r = await cli('bench', '--model', 'quick', '--batch', '8', '--steps', '2', '--warmup', '1', '--json', '--backend', 'wasm');
+  t.is(r.code, 0, r.stderr);
+  const [row] = JSON.parse(r.stdout);
+  t.is(row.backend, 'wasm');
+  t.is(row.model, 'quick');
+  t.is(row.batch, 8);
+  t.true(row.images_per_sec > 0);
+  t.is(row.tensors_after_last, row.tensors_after_first);
+});

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from '../core/backend.ts';
 import type { TrainConfig } from '../core/config.ts';
 import { lossLayout } from '../core/components/loss.ts';
+import { patternsDataset } from '../core/data/patterns.ts';
+import { makeViews } from '../core/data/views.ts';
 import { buildSiamese } from '../core/nets/siamese.ts';
 import { Sgd } from '../core/optimizer.ts';
 import { trainStep } from '../core/train-step.ts';
@@ -37,6 +39,23 @@ export interface BenchResult {
   tensors_after_first: number;
   tensors_after_last: number;
   peak_rss_mb: number;
+  /** Augmenting this batch's views (32x32 RGB, one thread), median ms; the worker takes it off the step. */
+  augment_ms: number;
+  /** augment_ms / step_ms_median: what augmentation would add to a step if it ran inline. */
+  augment_share_if_inline: number;
+}
+
+/** Median time to augment `batch` images into `views` views on this thread. */
+function timeAugmentation(cfg: TrainConfig, batch: number, views: number, reps: number): number {
+  const data = patternsDataset(Math.max(batch, 64), 1, 32, 0);
+  const fmt = { size: 32, channels: 3, mean: data.mean, std: data.std };
+  const indices = Int32Array.from({ length: batch }, (_, i) => i % data.train.n);
+  const times = Array.from({ length: reps }, (_, r) => {
+    const t = performance.now();
+    makeViews(data.train, cfg.augment, fmt, { indices, views, seed: r });
+    return performance.now() - t;
+  });
+  return median(times);
 }
 
 function median(xs: number[]): number {
@@ -67,11 +86,14 @@ export function benchStep(backend: BackendInfo, model: BenchModel, batch: number
       peak = Math.max(peak, process.memoryUsage().rss);
     }
     const ms = median(times);
+    const augmentMs = timeAugmentation(cfg, batch, views.length, 5);
     return {
       backend: backend.name, threads: backend.threads, model, batch,
       images_per_sec: (1000 * batch) / ms, step_ms_median: ms, steps,
       tensors_after_first: afterFirst, tensors_after_last: tf.memory().numTensors,
       peak_rss_mb: peak / 2 ** 20,
+      augment_ms: augmentMs,
+      augment_share_if_inline: augmentMs / (ms + augmentMs),
     };
   } finally {
     tf.dispose(views);

@@ -65,6 +65,29 @@ function keepVariantFields(node: Record<string, unknown>, path: string[]): void 
   for (const key of Object.keys(node)) if (!(key in variant.shape)) delete node[key];
 }
 
+function isObject(x: unknown): x is Record<string, unknown> {
+  return x != null && typeof x === 'object' && !Array.isArray(x);
+}
+
+/**
+ * Deep-merge a partial configuration into a copy of `base` (arrays and scalars replace),
+ * dropping the fields of any component whose `kind` changed that the new kind lacks.
+ * The result is validated; `context` prefixes the error.
+ */
+export function mergeConfig(base: TrainConfig, partial: unknown, context = 'config'): TrainConfig {
+  const out = structuredClone(base) as unknown as Record<string, unknown>;
+  const merge = (into: Record<string, unknown>, from: Record<string, unknown>, path: string[]) => {
+    for (const [k, v] of Object.entries(from)) {
+      if (isObject(v) && isObject(into[k])) merge(into[k] as Record<string, unknown>, v, [...path, k]);
+      else into[k] = structuredClone(v);
+    }
+    if ('kind' in from) keepVariantFields(into, path);
+  };
+  if (!isObject(partial)) throw new SpecError(`${context}: expected an object of config fields, got ${JSON.stringify(partial)}`);
+  merge(out, partial, []);
+  return validateConfig(out, context);
+}
+
 /**
  * Apply `path=value` overrides to a copy of `base`. A path must name an existing
  * field (no new keys); the result is validated as a whole, so a wrong type or range

@@ -1,0 +1,21 @@
+import { defineExperiment } from '../spec.ts';
+
+/** Table 2: batch size, lr = 0.05 x B / 256 (the preset's base lr), warmup for B >= 1024. */
+export default defineExperiment({
+  name: 'batch-size',
+  title: 'Effect of batch sizes',
+  source: 'Table 2',
+  preset: 'small',
+  metric: 'knn_acc',
+  seeds: [0],
+  notes: 'Rows whose batch exceeds the training set of a preset are not run at that preset.',
+  rows: [
+    { label: '64', set: { batchSize: 64 }, paper: 66.1 },
+    { label: '128', set: { batchSize: 128 }, paper: 67.3 },
+    { label: '256', set: { batchSize: 256 }, paper: 68.1 },
+    { label: '512', set: { batchSize: 512 }, paper: 68.1 },
+    { label: '1024', set: (b) => ({ batchSize: 1024, optimizer: { warmupEpochs: b.epochs / 10 } }), paper: 68.0 },
+    { label: '2048', set: (b) => ({ batchSize: 2048, optimizer: { warmupEpochs: b.epochs / 10 } }), paper: 67.9 },
+    { label: '4096', set: (b) => ({ batchSize: 4096, optimizer: { warmupEpochs: b.epochs / 10 } }), paper: 64.0 },
+  ],
+});

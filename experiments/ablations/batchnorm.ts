@@ -1,0 +1,18 @@
+import { defineExperiment } from '../spec.ts';
+
+/** Table 3: BN in the heads; none learns slowly, BN on the predictor output makes training unstable. */
+export default defineExperiment({
+  name: 'batchnorm',
+  title: 'Effect of batch normalization on MLP heads',
+  source: 'Table 3',
+  preset: 'small',
+  metric: 'knn_acc',
+  seeds: [0],
+  rows: [
+    // The paper warms up for 10 of 100 epochs here; a tenth of the preset's epochs.
+    { label: '(a) none', set: (b) => ({ bn: 'none', optimizer: { warmupEpochs: b.epochs / 10 } }), paper: 34.6 },
+    { label: '(b) hidden-only', set: { bn: 'hidden' }, paper: 67.4 },
+    { label: '(c) hidden + proj. output (default)', set: { bn: 'hidden+proj' }, paper: 68.1 },
+    { label: '(d) all (+ pred. output)', set: { bn: 'hidden+proj+pred' }, paper: 'unstable' },
+  ],
+});

@@ -1,0 +1,12 @@
+import fs from 'node:fs';
+import { SpecError } from '../../experiments/validate.ts';
+import type { RunStore } from './run-store.ts';
+import { SqliteStore } from './sqlite-store.ts';
+
+/** Open the results database; read-only opening of a missing file says how to create one. */
+export function openStore(file: string, opts: { readonly?: boolean } = {}): RunStore {
+  if (opts.readonly && !fs.existsSync(file)) {
+    throw new SpecError(`${file} does not exist: run an experiment first, e.g. \`simsiam run stopgrad\``);
+  }
+  return new SqliteStore(file, opts);
+}

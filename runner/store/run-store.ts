@@ -1,0 +1,86 @@
+import type { MetricName } from '../../experiments/spec.ts';
+import type { RUN_STATUSES } from './schema.ts';
+
+/** Domain types of the results store: what everything outside runner/store sees. */
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Statuses that are results: a sweep skips these cells unless forced. */
+export const DONE_STATUSES: readonly RunStatus[] = ['finished', 'diverged'];
+
+export interface ExperimentRecord {
+  name: string;
+  title: string;
+  spec: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What identifies a cell and how it was resolved, when it is queued. */
+export interface CellRecord {
+  experiment: string;
+  cellHash: string;
+  rowLabel: string;
+  axes: Record<string, unknown>;
+  seed: number;
+  preset: string;
+  config: unknown;
+}
+
+export interface RunEnvironment {
+  packageVersion: string;
+  gitCommit: string | null;
+  host: string;
+  pid: number;
+}
+
+export interface Run extends CellRecord, RunEnvironment {
+  id: number;
+  status: RunStatus;
+  backend: string | null;
+  queuedAt: Date;
+  startedAt: Date | null;
+  heartbeatAt: Date | null;
+  finishedAt: Date | null;
+  error: string | null;
+}
+
+export interface MetricPoint {
+  name: MetricName;
+  epoch: number;
+  step: number;
+  /** NaN and infinities are kept as such. */
+  value: number;
+}
+
+export interface RunQuery {
+  experiment?: string;
+  status?: RunStatus[];
+}
+
+/** A run that does not exist. */
+export class RunNotFoundError extends Error {
+  constructor(id: number) {
+    super(`run ${id} not found`);
+    this.name = 'RunNotFoundError';
+  }
+}
+
+/** The results store. Only runner/store implements it; everything else goes through it. */
+export interface RunStore {
+  saveExperiment(name: string, title: string, spec: unknown): void;
+  getExperiment(name: string): ExperimentRecord | null;
+  listExperiments(): ExperimentRecord[];
+  /** Insert the cell as queued, or return the existing run of that experiment and hash. */
+  enqueue(cell: CellRecord, env: RunEnvironment): Run;
+  /** Mark a queued (or stale, or forced) run running; its old metrics are removed. */
+  start(runId: number, backend: string, env: RunEnvironment): void;
+  heartbeat(runIds: number[]): void;
+  logMetrics(runId: number, points: MetricPoint[]): void;
+  finish(runId: number, status: Exclude<RunStatus, 'queued' | 'running'>, error?: string | null): void;
+  /** Runs left `running` whose heartbeat is older than `staleMs` become `interrupted`; returns them. */
+  markStale(staleMs: number, now?: Date): Run[];
+  getRun(id: number): Run;
+  findRuns(q?: RunQuery): Run[];
+  metrics(runId: number, name?: MetricName): MetricPoint[];
+  close(): void;
+}

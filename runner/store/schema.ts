@@ -1,0 +1,51 @@
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Statuses of a run (one grid cell). */
+export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'diverged', 'interrupted'] as const;
+
+export const experiments = sqliteTable('experiments', {
+  name: text('name').primaryKey(),
+  title: text('title').notNull(),
+  specJson: text('spec_json').notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+export const runs = sqliteTable('runs', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  experiment: text('experiment').notNull().references(() => experiments.name),
+  cellHash: text('cell_hash').notNull(),
+  rowLabel: text('row_label').notNull(),
+  axesJson: text('axes_json').notNull(),
+  seed: integer('seed').notNull(),
+  preset: text('preset').notNull(),
+  status: text('status', { enum: RUN_STATUSES }).notNull(),
+  configJson: text('config_json').notNull(),
+  backend: text('backend'),
+  packageVersion: text('package_version').notNull(),
+  gitCommit: text('git_commit'),
+  host: text('host').notNull(),
+  pid: integer('pid'),
+  queuedAt: integer('queued_at', { mode: 'timestamp_ms' }).notNull(),
+  startedAt: integer('started_at', { mode: 'timestamp_ms' }),
+  heartbeatAt: integer('heartbeat_at', { mode: 'timestamp_ms' }),
+  finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+  error: text('error'),
+}, (t) => [
+  uniqueIndex('runs_experiment_cell').on(t.experiment, t.cellHash),
+  index('runs_status').on(t.status),
+]);
+
+/**
+ * One value of one metric. SQLite stores NaN as NULL, so a non-finite value is kept
+ * explicitly in `non_finite` ('nan', 'inf', '-inf') with `value` NULL.
+ */
+export const metrics = sqliteTable('metrics', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  epoch: integer('epoch').notNull(),
+  step: integer('step').notNull(),
+  value: real('value'),
+  nonFinite: text('non_finite', { enum: ['nan', 'inf', '-inf'] }),
+}, (t) => [index('metrics_run_name_epoch').on(t.runId, t.name, t.epoch)]);

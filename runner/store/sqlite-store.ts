@@ -1,0 +1,151 @@
+import Database from 'better-sqlite3';
+import { and, eq, inArray, lt } from 'drizzle-orm';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { fileURLToPath } from 'node:url';
+import type { MetricName } from '../../experiments/spec.ts';
+import {
+  RunNotFoundError, type CellRecord, type ExperimentRecord, type MetricPoint, type Run, type RunEnvironment,
+  type RunQuery, type RunStatus, type RunStore,
+} from './run-store.ts';
+import * as schema from './schema.ts';
+
+const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
+
+type Row = typeof schema.runs.$inferSelect;
+
+function toRun(r: Row): Run {
+  return {
+    id: r.id, experiment: r.experiment, cellHash: r.cellHash, rowLabel: r.rowLabel, axes: JSON.parse(r.axesJson),
+    seed: r.seed, preset: r.preset, config: JSON.parse(r.configJson), status: r.status, backend: r.backend,
+    packageVersion: r.packageVersion, gitCommit: r.gitCommit, host: r.host, pid: r.pid ?? 0,
+    queuedAt: r.queuedAt, startedAt: r.startedAt, heartbeatAt: r.heartbeatAt, finishedAt: r.finishedAt, error: r.error,
+  };
+}
+
+function encodeValue(v: number): { value: number | null; nonFinite: 'nan' | 'inf' | '-inf' | null } {
+  if (Number.isNaN(v)) return { value: null, nonFinite: 'nan' };
+  if (v === Infinity) return { value: null, nonFinite: 'inf' };
+  if (v === -Infinity) return { value: null, nonFinite: '-inf' };
+  return { value: v, nonFinite: null };
+}
+
+function decodeValue(value: number | null, nonFinite: string | null): number {
+  if (nonFinite === 'inf') return Infinity;
+  if (nonFinite === '-inf') return -Infinity;
+  return value ?? NaN;
+}
+
+/**
+ * The results store on SQLite through drizzle: WAL mode so readers never block the
+ * writer, a busy timeout for concurrent processes, migrations applied on open.
+ * Every write is one transaction, so a killed process leaves only whole results.
+ */
+export class SqliteStore implements RunStore {
+  private readonly sqlite: Database.Database;
+  private readonly db: BetterSQLite3Database<typeof schema>;
+
+  constructor(file: string, opts: { readonly?: boolean } = {}) {
+    this.sqlite = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    this.sqlite.pragma('busy_timeout = 10000');
+    if (!opts.readonly) {
+      if (file !== ':memory:') this.sqlite.pragma('journal_mode = WAL');
+      this.sqlite.pragma('foreign_keys = ON');
+    }
+    this.db = drizzle(this.sqlite, { schema });
+    if (!opts.readonly) migrate(this.db, { migrationsFolder: MIGRATIONS });
+  }
+
+  saveExperiment(name: string, title: string, spec: unknown): void {
+    const now = new Date();
+    this.db.insert(schema.experiments)
+      .values({ name, title, specJson: JSON.stringify(spec), createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({ target: schema.experiments.name, set: { title, specJson: JSON.stringify(spec), updatedAt: now } })
+      .run();
+  }
+
+  getExperiment(name: string): ExperimentRecord | null {
+    const r = this.db.select().from(schema.experiments).where(eq(schema.experiments.name, name)).get();
+    return r ? { name: r.name, title: r.title, spec: JSON.parse(r.specJson), createdAt: r.createdAt, updatedAt: r.updatedAt } : null;
+  }
+
+  listExperiments(): ExperimentRecord[] {
+    return this.db.select().from(schema.experiments).orderBy(schema.experiments.createdAt).all()
+      .map((r) => ({ name: r.name, title: r.title, spec: JSON.parse(r.specJson), createdAt: r.createdAt, updatedAt: r.updatedAt }));
+  }
+
+  enqueue(cell: CellRecord, env: RunEnvironment): Run {
+    const existing = this.db.select().from(schema.runs)
+      .where(and(eq(schema.runs.experiment, cell.experiment), eq(schema.runs.cellHash, cell.cellHash))).get();
+    if (existing) return toRun(existing);
+    const row = this.db.insert(schema.runs).values({
+      experiment: cell.experiment, cellHash: cell.cellHash, rowLabel: cell.rowLabel, axesJson: JSON.stringify(cell.axes),
+      seed: cell.seed, preset: cell.preset, status: 'queued', configJson: JSON.stringify(cell.config),
+      packageVersion: env.packageVersion, gitCommit: env.gitCommit, host: env.host, pid: env.pid, queuedAt: new Date(),
+    }).returning().get();
+    return toRun(row);
+  }
+
+  start(runId: number, backend: string, env: RunEnvironment): void {
+    const now = new Date();
+    this.sqlite.transaction(() => {
+      this.db.delete(schema.metrics).where(eq(schema.metrics.runId, runId)).run();
+      this.db.update(schema.runs).set({
+        status: 'running', backend, startedAt: now, heartbeatAt: now, finishedAt: null, error: null,
+        packageVersion: env.packageVersion, gitCommit: env.gitCommit, host: env.host, pid: env.pid,
+      }).where(eq(schema.runs.id, runId)).run();
+    })();
+  }
+
+  heartbeat(runIds: number[]): void {
+    if (runIds.length === 0) return;
+    this.db.update(schema.runs).set({ heartbeatAt: new Date() }).where(inArray(schema.runs.id, runIds)).run();
+  }
+
+  logMetrics(runId: number, points: MetricPoint[]): void {
+    if (points.length === 0) return;
+    this.db.insert(schema.metrics).values(points.map((p) => ({ runId, name: p.name, epoch: p.epoch, step: p.step, ...encodeValue(p.value) }))).run();
+  }
+
+  finish(runId: number, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null): void {
+    this.db.update(schema.runs).set({ status, error, finishedAt: new Date() }).where(eq(schema.runs.id, runId)).run();
+  }
+
+  markStale(staleMs: number, now = new Date()): Run[] {
+    const cutoff = new Date(now.getTime() - staleMs);
+    return this.sqlite.transaction(() => {
+      const stale = this.db.select().from(schema.runs)
+        .where(and(eq(schema.runs.status, 'running'), lt(schema.runs.heartbeatAt, cutoff))).all();
+      for (const r of stale) {
+        this.db.update(schema.runs).set({ status: 'interrupted', error: 'no heartbeat: the process running it died' })
+          .where(eq(schema.runs.id, r.id)).run();
+      }
+      return stale.map((r) => ({ ...toRun(r), status: 'interrupted' as const }));
+    })();
+  }
+
+  getRun(id: number): Run {
+    const r = this.db.select().from(schema.runs).where(eq(schema.runs.id, id)).get();
+    if (!r) throw new RunNotFoundError(id);
+    return toRun(r);
+  }
+
+  findRuns(q: RunQuery = {}): Run[] {
+    const where = and(
+      q.experiment ? eq(schema.runs.experiment, q.experiment) : undefined,
+      q.status ? inArray(schema.runs.status, q.status) : undefined,
+    );
+    return this.db.select().from(schema.runs).where(where).orderBy(schema.runs.id).all().map(toRun);
+  }
+
+  metrics(runId: number, name?: MetricName): MetricPoint[] {
+    return this.db.select().from(schema.metrics)
+      .where(and(eq(schema.metrics.runId, runId), name ? eq(schema.metrics.name, name) : undefined))
+      .orderBy(schema.metrics.epoch, schema.metrics.step, schema.metrics.id).all()
+      .map((m) => ({ name: m.name as MetricName, epoch: m.epoch, step: m.step, value: decodeValue(m.value, m.nonFinite) }));
+  }
+
+  close(): void {
+    this.sqlite.close();
+  }
+}

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { DataSpec, TrainConfig } from '../core/config.ts';
+import { PRESETS, type PresetName } from '../experiments/presets.ts';
+import type { ExperimentSpec } from '../experiments/spec.ts';
+import { applyOverrides, mergeConfig, SpecError } from '../experiments/validate.ts';
+
+/** One grid cell: a table row, a value per extra axis, a seed, and the configuration they resolve to. */
+export interface Cell {
+  experiment: string;
+  rowLabel: string;
+  axes: Record<string, unknown>;
+  seed: number;
+  preset: PresetName;
+  config: TrainConfig;
+  /** Identity: a hash of the fully resolved configuration (seed included). */
+  hash: string;
+}
+
+export interface GridOptions {
+  preset?: PresetName;
+  /** --set overrides, applied to the preset before the rows. */
+  sets?: string[];
+  seeds?: number[];
+}
+
+export interface Grid {
+  preset: PresetName;
+  cells: Cell[];
+  /** Rows that cannot run at this preset, with why. */
+  skipped: { rowLabel: string; reason: string }[];
+}
+
+/** JSON with object keys sorted, so equal configurations hash equally. */
+export function canonicalJson(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(canonicalJson).join(',')}]`;
+  if (x && typeof x === 'object') {
+    return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((x as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(x);
+}
+
+export function cellHash(config: TrainConfig): string {
+  return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16);
+}
+
+/** Training-set size a data spec yields (null where only the files can tell). */
+function trainSize(d: DataSpec): number | null {
+  switch (d.kind) {
+    case 'patterns': return d.train;
+    case 'fashion-mnist': return d.trainLimit ?? 60000;
+    case 'cifar10': return d.trainLimit ?? 50000;
+  }
+}
+
+function product(axes: [string, readonly unknown[]][]): Record<string, unknown>[] {
+  return axes.reduce<Record<string, unknown>[]>(
+    (acc, [path, values]) => acc.flatMap((combo) => values.map((v) => ({ ...combo, [path]: v }))),
+    [{}],
+  );
+}
+
+/**
+ * Expand an experiment into cells: rows x axes x seeds, each configuration resolved
+ * and validated up front, so that a bad spec fails before anything runs. Pure.
+ */
+export function expandGrid(spec: ExperimentSpec, opts: GridOptions = {}): Grid {
+  const preset = opts.preset ?? spec.preset;
+  if (!(preset in PRESETS)) throw new SpecError(`unknown preset '${preset}'; allowed: ${Object.keys(PRESETS).join(', ')}`);
+  const base = applyOverrides(PRESETS[preset], opts.sets ?? []);
+  const seeds = opts.seeds ?? spec.seeds;
+  const cells: Cell[] = [];
+  const skipped: Grid['skipped'] = [];
+  for (const row of spec.rows) {
+    const partial = typeof row.set === 'function' ? row.set(base) : row.set;
+    const rowConfig = mergeConfig(base, partial, `${spec.name}, row "${row.label}"`);
+    for (const combo of product(Object.entries(spec.axes ?? {}))) {
+      const sets = Object.entries(combo).map(([p, v]) => `${p}=${JSON.stringify(v)}`);
+      const where = `${spec.name}, row "${row.label}"${sets.length ? ` (${sets.join(', ')})` : ''}`;
+      let cfg: TrainConfig;
+      try {
+        cfg = applyOverrides(rowConfig, sets);
+      } catch (err) {
+        throw new SpecError(`${where}: ${(err as Error).message}`);
+      }
+      const n = trainSize(cfg.data);
+      if (n != null && cfg.batchSize > n) {
+        skipped.push({ rowLabel: row.label, reason: `batch ${cfg.batchSize} exceeds the ${n} training images of preset '${preset}'` });
+        continue;
+      }
+      for (const seed of seeds) {
+        const config = { ...cfg, seed };
+        cells.push({ experiment: spec.name, rowLabel: row.label, axes: combo, seed, preset, config, hash: cellHash(config) });
+      }
+    }
+  }
+  return { preset, cells, skipped };
+}

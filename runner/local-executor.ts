@@ -1,0 +1,48 @@
+import { fork } from 'node:child_process';
+import type { BackendChoice } from '../core/backend.ts';
+import type { TrainConfig } from '../core/config.ts';
+import type { CellJob, CellMessage } from './cell-protocol.ts';
+
+const WORKER = new URL('./cell-worker.mjs', import.meta.url);
+
+/** What a running cell reports, and how it ended. */
+export interface CellHandlers {
+  onMessage(m: CellMessage): void;
+}
+
+export interface CellOutcome {
+  /** The last message was `done` or `error`; otherwise the process died without a word. */
+  ended: 'done' | 'error' | 'crashed';
+  detail: string;
+}
+
+/**
+ * Runs one cell in a child process and resolves when it exits. A crash, an OOM kill
+ * or a signal becomes a `crashed` outcome with the exit code; it never rejects.
+ */
+export function runCellProcess(config: TrainConfig, backend: BackendChoice, h: CellHandlers): { done: Promise<CellOutcome>; kill(): void } {
+  const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  let last: CellMessage | null = null;
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  child.on('message', (m: CellMessage) => {
+    last = m;
+    h.onMessage(m);
+  });
+  const done = new Promise<CellOutcome>((resolve) => {
+    child.on('exit', (code, signal) => {
+      const end = last as CellMessage | null;
+      if (end?.type === 'done') resolve({ ended: 'done', detail: '' });
+      else if (end?.type === 'error') resolve({ ended: 'error', detail: end.message });
+      else {
+        const tail = stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 500);
+        resolve({ ended: 'crashed', detail: `cell process exited (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}` });
+      }
+    });
+  });
+  const job: CellJob = { type: 'run', config, backend };
+  child.send(job);
+  return { done, kill: () => child.kill('SIGKILL') };
+}

@@ -1,0 +1,72 @@
+import type { PaperTable, TableLine } from './tables.ts';
+
+export const TABLE_FORMATS = ['md', 'html', 'csv', 'latex', 'json'] as const;
+export type TableFormat = (typeof TABLE_FORMATS)[number];
+
+const METRIC_LABEL: Record<string, string> = { knn_acc: 'kNN acc.', linear_acc: 'linear acc.', loss: 'loss', z_std: 'z std', lr: 'lr' };
+
+function ours(l: TableLine): string {
+  if (l.mean == null) return l.outcome === 'missing' ? 'missing' : '–';
+  return l.n > 1 ? `${l.mean.toFixed(1)} ± ${(l.std ?? 0).toFixed(1)} (n=${l.n})` : `${l.mean.toFixed(1)} (n=1)`;
+}
+
+function paper(l: TableLine): string {
+  return l.paper == null ? '–' : typeof l.paper === 'number' ? l.paper.toFixed(1) : l.paper;
+}
+
+function zstd(l: TableLine): string {
+  return l.zStd == null ? '–' : `${l.zStd.toFixed(4)} / ${l.zStdReference!.toFixed(4)}`;
+}
+
+function cells(t: PaperTable): { head: string[]; rows: string[][] } {
+  const axisNames = [...new Set(t.lines.flatMap((l) => Object.keys(l.axes)))];
+  const head = ['variant', ...axisNames, `ours: ${METRIC_LABEL[t.metric] ?? t.metric} (%)`, 'paper (%)', 'outcome', 'final z_std / 1/√d', 'final loss'];
+  const rows = t.lines.map((l) => [
+    l.variant, ...axisNames.map((a) => (a in l.axes ? JSON.stringify(l.axes[a]) : '')), ours(l), paper(l), l.outcome, zstd(l),
+    l.loss == null ? '–' : l.loss.toFixed(4),
+  ]);
+  return { head, rows };
+}
+
+function caption(t: PaperTable): string {
+  return `${t.title} (${t.source}); ours at preset ${t.preset ?? '–'}, paper: ImageNet linear top-1`;
+}
+
+const escHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escTex = (s: string) => s.replace(/\\/g, '\\textbackslash{}').replace(/([&%$#_{}])/g, '\\$1').replace(/±/g, '$\\pm$').replace(/√/g, '$\\surd$');
+const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** Render paper tables in one format. */
+export function renderTables(tables: PaperTable[], format: TableFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(tables, null, 2)}\n`;
+    case 'md':
+      return tables.map((t) => {
+        const { head, rows } = cells(t);
+        const line = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+        return [`### ${t.experiment}: ${caption(t)}`, '', line(head), line(head.map(() => '---')), ...rows.map(line), ''].join('\n');
+      }).join('\n');
+    case 'csv':
+      return tables.map((t) => {
+        const { head, rows } = cells(t);
+        return [['experiment', ...head], ...rows.map((r) => [t.experiment, ...r])].map((r) => r.map(csvCell).join(',')).join('\n');
+      }).join('\n') + '\n';
+    case 'html':
+      return tables.map((t) => {
+        const { head, rows } = cells(t);
+        return `<table class="paper-table" data-experiment="${escHtml(t.experiment)}">\n<caption>${escHtml(caption(t))}</caption>\n` +
+          `<thead><tr>${head.map((h) => `<th>${escHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n` +
+          rows.map((r) => `<tr>${r.map((c) => `<td>${escHtml(c)}</td>`).join('')}</tr>`).join('\n') + '\n</tbody>\n</table>\n';
+      }).join('\n');
+    case 'latex':
+      return tables.map((t) => {
+        const { head, rows } = cells(t);
+        return [
+          '\\begin{table}[t]', '\\centering', `\\caption{${escTex(caption(t))}}`, `\\begin{tabular}{l${'c'.repeat(head.length - 1)}}`, '\\toprule',
+          `${head.map(escTex).join(' & ')} \\\\`, '\\midrule', ...rows.map((r) => `${r.map(escTex).join(' & ')} \\\\`),
+          '\\bottomrule', '\\end{tabular}', '\\end{table}', '',
+        ].join('\n');
+      }).join('\n');
+  }
+}

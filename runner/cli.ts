@@ -1,21 +1,36 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, useBackend, type BackendChoice } from '../core/backend.ts';
 import { PRESETS, type PresetName } from '../experiments/presets.ts';
-import { applyOverrides, SpecError } from '../experiments/validate.ts';
+import { EXPERIMENTS, loadExperiment } from '../experiments/registry.ts';
+import { SpecError } from '../experiments/validate.ts';
 import { BENCH_MODELS, benchStep, type BenchModel, type BenchResult } from './bench.ts';
-import { runOne } from './run-one.ts';
+import { defaultWorkers } from './environment.ts';
+import { expandGrid } from './grid.ts';
+import { renderTables, TABLE_FORMATS, type TableFormat } from './render-table.ts';
+import { openStore } from './store/open.ts';
+import { runSweep } from './sweep.ts';
+import { buildTable } from './tables.ts';
 
 const backendOption = () => new Option('-b, --backend <name>', 'compute backend').choices(['auto', ...BACKENDS]).default('auto');
+const dbOption = () => new Option('--db <file>', 'results database (SQLite)').default('results.db');
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
+function integer(min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    return n;
+  };
+}
+
+function seedList(v: string): number[] {
+  return v.split(',').map((s) => integer(0)(s.trim()));
 }
 
 function collect(v: string, acc: string[]): string[] {
   return [...acc, v];
 }
+
+interface RunOpts { preset?: PresetName; set: string[]; seeds?: number[]; workers: number; db: string; backend: BackendChoice; force?: boolean; dryRun?: boolean; verbose?: boolean }
 
 export function buildProgram(): Command {
   const program = new Command('simsiam')
@@ -23,36 +38,71 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
 
   program.command('run')
-    .description('train one configuration: a named preset plus --set overrides, printing the monitors per epoch')
-    .argument('[preset]', `one of: ${Object.keys(PRESETS).join(', ')}`, 'small')
-    .option('-s, --set <path=value>', 'override a config field, repeatable (e.g. --set stopGradient=false)', collect, [])
+    .description('run an experiment: expand its grid (rows x axes x seeds), run the unfinished cells, print its table')
+    .argument('<experiment>', `a built-in (${Object.keys(EXPERIMENTS).join(', ')}) or a spec file (.ts, .js, .json, .yaml)`)
+    .addOption(new Option('-p, --preset <name>', 'scale preset (default: the experiment\'s own)').choices(Object.keys(PRESETS)))
+    .option('-s, --set <path=value>', 'override a config field for every cell, repeatable (e.g. --set epochs=5)', collect, [])
+    .option('--seeds <list>', 'seeds, comma-separated (default: the experiment\'s)', seedList)
+    .option('-w, --workers <n>', 'cells run at once, each in its own process', integer(1), defaultWorkers())
+    .addOption(dbOption())
     .addOption(backendOption())
-    .option('--print-config', 'print the resolved configuration and exit')
+    .option('--force', 'rerun cells that already finished')
+    .option('--dry-run', 'list the cells and their state, run nothing')
+    .option('-v, --verbose', 'print every cell\'s monitors per epoch')
     .addHelpText('after', `
 Examples:
-  simsiam run                                   # the default: small preset, embedded data
-  simsiam run small --set stopGradient=false    # the collapse of Sec. 4.1
-  simsiam run small --set similarity.kind=cross-entropy
-  simsiam run small --set 'predictor={"kind":"none"}'
-  simsiam run fashion --set epochs=5            # Fashion-MNIST (apt-get install dataset-fashion-mnist)`)
-    .action(async (preset: string, opts: { set: string[]; backend: BackendChoice; printConfig?: boolean }) => {
-      if (!(preset in PRESETS)) throw new SpecError(`unknown preset '${preset}'; allowed: ${Object.keys(PRESETS).join(', ')}`);
-      const cfg = applyOverrides(PRESETS[preset as PresetName], opts.set);
-      if (opts.printConfig) {
-        process.stdout.write(`${JSON.stringify(cfg, null, 2)}\n`);
-        return;
+  simsiam run stopgrad                          # Sec. 4.1 at the small preset, then its table
+  simsiam run predictor --seeds 0,1,2           # Table 1 with three seeds
+  simsiam run baseline --set similarity.kind=cross-entropy
+  simsiam run my-ablation.yaml --preset tiny    # your own spec
+Re-running the same command resumes: finished cells are skipped.`)
+    .action(async (name: string, opts: RunOpts) => {
+      const spec = await loadExperiment(name);
+      const gridOpts = { preset: opts.preset, sets: opts.set, seeds: opts.seeds };
+      const grid = expandGrid(spec, gridOpts); // validates every cell before anything runs
+      const store = openStore(opts.db);
+      try {
+        if (opts.dryRun) {
+          const byHash = new Map(store.findRuns({ experiment: spec.name }).map((r) => [r.cellHash, r.status]));
+          for (const c of grid.cells) process.stdout.write(`${c.hash}  ${(byHash.get(c.hash) ?? 'new').padEnd(11)} ${c.rowLabel} seed ${c.seed}\n`);
+          return;
+        }
+        await useBackend(opts.backend).then((b) => process.stdout.write(`backend ${b.name} (each cell loads its own)\n`));
+        const summary = await runSweep(spec, store, { ...opts, ...gridOpts });
+        process.stdout.write(`\n${renderTables([buildTable(store, spec)], 'md')}`);
+        if (summary.byStatus.failed) process.exitCode = 1;
+      } finally {
+        store.close();
       }
-      const backend = await useBackend(opts.backend);
-      const result = await runOne(cfg, backend);
-      if (result.status === 'diverged') process.exitCode = 3;
+    });
+
+  program.command('tables')
+    .description('regenerate the paper tables from the database, our numbers beside the paper\'s')
+    .argument('[experiment...]', 'experiments to render (default: every one in the database)')
+    .addOption(new Option('-f, --format <fmt>', 'output format').choices(TABLE_FORMATS).default('md'))
+    .addOption(dbOption())
+    .action((names: string[], opts: { format: TableFormat; db: string }) => {
+      const store = openStore(opts.db, { readonly: true });
+      try {
+        const known = store.listExperiments();
+        const chosen = names.length ? names : known.map((e) => e.name);
+        const tables = chosen.map((n) => {
+          const e = known.find((k) => k.name === n);
+          if (!e) throw new SpecError(`no experiment '${n}' in ${opts.db}; it has: ${known.map((k) => k.name).join(', ') || 'none (run one with `simsiam run`)'}`);
+          return buildTable(store, e.spec as Parameters<typeof buildTable>[1]);
+        });
+        process.stdout.write(renderTables(tables, opts.format));
+      } finally {
+        store.close();
+      }
     });
 
   program.command('bench')
     .description('time the training step (images/s, median after warm-up) per model and batch size')
     .addOption(new Option('-m, --model <name...>', 'models to time').choices(Object.keys(BENCH_MODELS)).default(['resnet18-narrow', 'quick']))
-    .option('--batch <n...>', 'batch sizes', (v, acc: number[] | undefined) => [...(acc ?? []), positiveInt(v)])
-    .option('--steps <n>', 'timed steps', positiveInt, 5)
-    .option('--warmup <n>', 'untimed steps first', positiveInt, 2)
+    .option('--batch <n...>', 'batch sizes', (v, acc: number[] | undefined) => [...(acc ?? []), integer(1)(v)])
+    .option('--steps <n>', 'timed steps', integer(1), 5)
+    .option('--warmup <n>', 'untimed steps first', integer(0), 2)
     .option('--json', 'print JSON (one object per model and batch)')
     .addOption(backendOption())
     .action(async (opts: { model: BenchModel[]; batch?: number[]; steps: number; warmup: number; json?: boolean; backend: BackendChoice }) => {
@@ -64,7 +114,8 @@ Examples:
           results.push(r);
           if (!opts.json) {
             process.stdout.write(`${r.backend} (${r.threads} thread) ${r.model} batch ${r.batch}: ${r.images_per_sec.toFixed(2)} images/s` +
-              ` (${r.step_ms_median.toFixed(0)} ms/step, tensors ${r.tensors_after_first} -> ${r.tensors_after_last}, peak RSS ${r.peak_rss_mb.toFixed(0)} MB)\n`);
+              ` (${r.step_ms_median.toFixed(0)} ms/step, tensors ${r.tensors_after_first} -> ${r.tensors_after_last}, peak RSS ${r.peak_rss_mb.toFixed(0)} MB;` +
+              ` augmentation ${r.augment_ms.toFixed(1)} ms/batch, ${(100 * r.augment_share_if_inline).toFixed(1)}% of a step if inline)\n`);
           }
         }
       }

@@ -1,6 +1,9 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const run = promisify(execFile);
 const bin = new URL('../../bin/simsiam.mjs', import.meta.url).pathname;
@@ -18,32 +21,45 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 test('--help lists the commands, and each command has its own help', async (t) => {
   const top = await cli('--help');
   t.is(top.code, 0);
-  t.regex(top.stdout, /run \[options\] \[preset\]/);
+  t.regex(top.stdout, /run \[options\] <experiment>/);
+  t.regex(top.stdout, /tables/);
   t.regex(top.stdout, /bench/);
-  for (const cmd of ['run', 'bench']) {
+  for (const cmd of ['run', 'tables', 'bench']) {
     const r = await cli(cmd, '--help');
     t.is(r.code, 0);
-    t.regex(r.stdout, /--backend/);
+    t.regex(r.stdout, cmd === 'tables' ? /--format/ : /--backend/);
   }
 });
 
 test('a bad override fails before anything runs, naming the path and the allowed values', async (t) => {
-  const r = await cli('run', 'tiny', '--set', 'similarity.kind=dot');
+  const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'r.db');
+  const r = await cli('run', 'baseline', '--preset', 'tiny', '--db', db, '--set', 'similarity.kind=dot');
   t.is(r.code, 2);
   t.regex(r.stderr, /similarity\.kind = "dot": .*'cosine' \| 'cross-entropy'/);
-  t.notRegex(r.stdout, /epoch/);
-  const p = await cli('run', 'huge');
-  t.is(p.code, 2);
-  t.regex(p.stderr, /unknown preset 'huge'; allowed: small, tiny, fashion, paper/);
+  t.false(fs.existsSync(db), 'nothing ran, no database');
+  const p = await cli('run', 'baseline', '--preset', 'huge');
+  t.is(p.code, 1);
+  t.regex(p.stderr, /Allowed choices are small, tiny, fashion, paper/);
+  const e = await cli('run', 'nope');
+  t.is(e.code, 2);
+  t.regex(e.stderr, /unknown experiment 'nope'/);
+  const tables = await cli('tables', '--db', db);
+  t.is(tables.code, 2);
+  t.regex(tables.stderr, /does not exist: run an experiment first/);
 });
 
-test('run prints the backend used and the monitors per epoch', async (t) => {
-  const r = await cli('run', 'tiny', '--set', 'epochs=1', '--backend', 'wasm');
+test('a single-cell run prints the backend, the monitors per epoch and its table; tables re-renders it', async (t) => {
+  const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'r.db');
+  const r = await cli('run', 'baseline', '--preset', 'tiny', '--db', db, '--set', 'epochs=1', '--backend', 'wasm');
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /backend wasm/);
   t.regex(r.stdout, /epoch {3}0 \(random init\) {2}kNN \d+\.\d%/);
   t.regex(r.stdout, /epoch {3}1 {2}loss +-?\d\.\d{4} {2}z_std \d\.\d{4} \(1\/√d 0\.1768\)/);
-  t.regex(r.stdout, /finished in \d+s/);
+  t.regex(r.stdout, /\| SimSiam \| \d+\.\d \(n=1\) \| 68\.1 \| ok \|/);
+  const csv = await cli('tables', 'baseline', '--db', db, '--format', 'csv');
+  t.is(csv.code, 0, csv.stderr);
+  t.regex(csv.stdout, /^experiment,variant,/);
+  t.regex(csv.stdout, /baseline,SimSiam,\d+\.\d \(n=1\),68\.1,ok/);
 });
 
 test('bench prints JSON with images per second', async (t) => {

@@ -39,7 +39,7 @@ export interface PaperTable {
 const last = (pts: MetricPoint[]) => (pts.length ? pts[pts.length - 1].value : null);
 
 /**
- * Classify a run from its metrics. `collapsed`: final z_std below a tenth of 1/sqrt(d)
+ * Classify a run from its metrics. `collapsed`: final z_std below a quarter of 1/sqrt(d)
  * and, for the cosine loss, the loss within 0.05 of its minimum -1 (the cross-entropy
  * minimum depends on z, so there z_std alone decides). `unstable`: after the first
  * epoch the per-epoch loss changes direction at least twice and its epoch-to-epoch
@@ -53,7 +53,7 @@ export function classify(run: Run, points: MetricPoint[]): Omit<CellResult, 'run
   const finalZStd = last(points.filter((p) => p.name === 'z_std'));
   let outcome: Outcome = 'ok';
   if (run.status === 'diverged') outcome = 'diverged';
-  else if (finalZStd != null && finalZStd < 0.1 * ref && (cfg.similarity.kind !== 'cosine' || (finalLoss != null && finalLoss < -0.95))) outcome = 'collapsed';
+  else if (finalZStd != null && finalZStd < 0.25 * ref && (cfg.similarity.kind !== 'cosine' || (finalLoss != null && finalLoss < -0.95))) outcome = 'collapsed';
   else {
     const tail = loss.slice(1);
     const d = tail.slice(1).map((v, i) => v - tail[i]);

@@ -9,7 +9,7 @@ const spec = {
   name: 'fixture', title: 'Stop-gradient <&>', source: 'Sec. 4.1', metric: 'knn_acc' as const,
   rows: [
     { label: 'w/ stop-grad', paper: 67.7 }, { label: 'w/o stop-grad', paper: 0.1 },
-    { label: 'BN on pred. output', paper: 'unstable' }, { label: 'not run yet', paper: 68.1 },
+    { label: 'BN on pred. output', paper: 'unstable' }, { label: 'crashed', paper: 68.0 }, { label: 'not run yet', paper: 68.1 },
   ],
 };
 
@@ -37,14 +37,14 @@ function fixtureStore(): SqliteStore {
   [0, 1].forEach((seed) => add('w/o stop-grad', seed, 'finished', curves([-0.9, -0.99, -0.999], [0.02, 0.003, 0.001], [0.3, 0.15, 0.1 + seed / 100])));
   add('BN on pred. output', 0, 'finished', curves([-0.5, -0.2, -0.6, -0.1, -0.5, -0.2], [0.05, 0.05, 0.05, 0.05, 0.05, 0.05], [0.5, 0.4, 0.5, 0.4, 0.5, 0.45]));
   add('BN on pred. output', 1, 'diverged', [...curves([-0.5], [0.05], [0.5]), { name: 'loss', epoch: 2, step: 20, value: NaN }]);
-  add('not run yet', 0, 'failed', []);
+  add('crashed', 0, 'failed', []);
   return s;
 }
 
 test('tables: mean ± std over seeds, the paper beside it, an outcome, missing cells as missing', (t) => {
   const store = fixtureStore();
   const table = buildTable(store, spec);
-  const [sg, nosg, bn, none] = table.lines;
+  const [sg, nosg, bn, crashed, none] = table.lines;
   t.is(sg.n, 3);
   t.is(+sg.mean!.toFixed(6), 80);
   t.is(+sg.std!.toFixed(6), 1);
@@ -52,6 +52,8 @@ test('tables: mean ± std over seeds, the paper beside it, an outcome, missing c
   t.is(nosg.outcome, 'collapsed');
   t.is(bn.outcome, 'unstable 1/2, diverged 1/2');
   t.is(bn.n, 1, 'a diverged seed has no accuracy');
+  t.is(crashed.outcome, 'failed');
+  t.is(crashed.mean, null);
   t.is(none.outcome, 'missing');
   t.is(none.mean, null);
   for (const format of ['md', 'csv', 'latex', 'json'] as const) t.snapshot(renderTables([table], format), format);

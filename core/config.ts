@@ -32,6 +32,17 @@ export type SimilaritySpec = { kind: 'cosine' } | { kind: 'cross-entropy' };
 /** Which view pairs the loss compares: eq. 4, eq. 3, or eq. 3 on two independent pairs (Sec. 4.6). */
 export type LossSpec = { kind: 'symmetric' } | { kind: 'asymmetric' } | { kind: 'asymmetric-2x' };
 
+/**
+ * Where the loss targets come from (Sec. 5). `simsiam`: sg(z) of the same step.
+ * `alternation`: eta computed for the next k mini-batches with theta fixed, then k SGD
+ * steps against them (k = 1 is SimSiam). `moving-average`: a bank of one eta per training
+ * image, eta_x <- m eta_x + (1 - m) F(T'(x)), no gradient.
+ */
+export type TargetSpec =
+  | { kind: 'simsiam' }
+  | { kind: 'alternation'; every: number | 'epoch'; maxCacheMB: number }
+  | { kind: 'moving-average'; momentum: number; init: 'first' | 'random'; normalize: boolean };
+
 export interface OptimizerSpec {
   kind: 'sgd';
   /** lr = baseLr x batch / 256. */
@@ -73,6 +84,7 @@ export interface TrainConfig {
   loss: LossSpec;
   /** sg on the target branch; false is the collapse ablation of Sec. 4.1. */
   stopGradient: boolean;
+  target: TargetSpec;
   optimizer: OptimizerSpec;
   augment: AugmentSpec;
   data: DataSpec;

@@ -22,30 +22,41 @@ export interface StepContext {
 }
 
 /**
- * The SimSiam objective for one batch of views: sum_t w_t D(p_online, sg(z_target)),
- * e.g. 0.5 D(p1, sg z2) + 0.5 D(p2, sg z1) for the symmetric loss (Algorithm 1).
- * Returns the loss and the collapse monitor of the first two views.
+ * Targets given from outside the step (Sec. 5): one [N, d] constant per view index, or
+ * null where the view's own sg(z) is the target.
  */
-export function objective(cfg: TrainConfig, net: SiameseNet, views: tf.Tensor4D[]): { loss: tf.Scalar; zStd: tf.Scalar } {
+export type Targets = (tf.Tensor2D | null)[];
+
+/**
+ * The SimSiam objective for one batch of views: sum_t w_t D(p_online, sg(z_target)),
+ * e.g. 0.5 D(p1, sg z2) + 0.5 D(p2, sg z1) for the symmetric loss (Algorithm 1); a given
+ * target replaces sg(z_target). Only the z that a term uses are computed. Returns the
+ * loss and the collapse monitor of the first two computed z.
+ */
+export function objective(cfg: TrainConfig, net: SiameseNet, views: tf.Tensor4D[], targets?: Targets): { loss: tf.Scalar; zStd: tf.Scalar } {
   const layout = lossLayout(cfg.loss);
   if (views.length !== layout.views) throw new Error(`loss '${cfg.loss.kind}' needs ${layout.views} views, got ${views.length}`);
   const D = distance(cfg.similarity);
   const sg = cfg.stopGradient ? stopGradient : <T extends tf.Tensor>(z: T) => z;
-  const z = views.map((x) => encode(net, x, 'train')); // [N, d] each
+  const z = new Map<number, tf.Tensor2D>(); // [N, d] per view, in the order first used
+  const zOf = (i: number) => z.get(i) ?? z.set(i, encode(net, views[i], 'train')).get(i)!;
   const p = new Map<number, tf.Tensor2D>();
-  const pOf = (i: number) => p.get(i) ?? p.set(i, predict(net, z[i], 'train')).get(i)!;
-  const terms = layout.terms.map((t) => tf.mul(D(pOf(t.online), sg(z[t.target])), t.weight));
-  return { loss: tf.addN(terms) as tf.Scalar, zStd: zStd([z[0], z[1]]) };
+  const pOf = (i: number) => p.get(i) ?? p.set(i, predict(net, zOf(i), 'train')).get(i)!;
+  const terms = layout.terms.map((t) => {
+    const online = pOf(t.online);
+    return tf.mul(D(online, targets?.[t.target] ?? sg(zOf(t.target))), t.weight);
+  });
+  return { loss: tf.addN(terms) as tf.Scalar, zStd: zStd([...z.values()].slice(0, 2)) };
 }
 
 /** One SGD step on both optimizers; every intermediate is freed before it returns. */
-export function trainStep(ctx: StepContext, views: tf.Tensor4D[]): StepResult {
+export function trainStep(ctx: StepContext, views: tf.Tensor4D[], targets?: Targets): StepResult {
   const { net } = ctx;
   const vars = [...net.encoderVars, ...net.predictorVars];
   let std: tf.Scalar | null = null;
   const loss = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => {
-      const out = objective(ctx.cfg, net, views);
+      const out = objective(ctx.cfg, net, views, targets);
       std = tf.keep(out.zStd);
       return out.loss;
     }, vars);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { lossLayout } from './components/loss.ts';
+import { alternationCacheBytes, targetStrategy, type TargetBatch } from './components/target.ts';
 import type { TrainConfig } from './config.ts';
 import type { ViewFormat } from './data/augment.ts';
 import type { Dataset } from './data/dataset.ts';
@@ -77,6 +78,12 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   const total = stepsPerEpoch * cfg.epochs;
   const warmup = Math.round(cfg.optimizer.warmupEpochs * stepsPerEpoch);
   const views = lossLayout(cfg.loss).views;
+  const cache = alternationCacheBytes(cfg, set.n, set.height * set.width * set.channels);
+  if (cache != null && cache > (cfg.target as { maxCacheMB: number }).maxCacheMB * 2 ** 20) {
+    throw new Error(`target.every=${JSON.stringify((cfg.target as { every: unknown }).every)} caches ${(cache / 2 ** 20).toFixed(0)} MiB of views and targets, ` +
+      `over target.maxCacheMB=${(cfg.target as { maxCacheMB: number }).maxCacheMB}; use a smaller k or raise the limit`);
+  }
+  const strategy = targetStrategy(cfg, set.n);
   const pipeline = new ViewPipeline(set, cfg.augment, fmt, opts.inlineViews ?? false);
   const order = new Rng(cfg.seed).fork(7);
   const indices = Int32Array.from({ length: set.n }, (_, i) => i);
@@ -93,35 +100,49 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
         indices: indices.slice(s * B, (s + 1) * B), views, seed: batchSeed(cfg.seed, epoch, s),
       });
       let next = request(0);
-      let lossSum = 0, stdSum = 0, waitMs = 0, lr = 0, done = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
-        const tw = performance.now();
-        const arrays = await next;
-        waitMs += performance.now() - tw;
-        if (s + 1 < stepsPerEpoch) next = request(s + 1);
-        const x = arrays.map((a) => tf.tensor4d(a, [B, fmt.size, fmt.size, fmt.channels]));
-        const g = (epoch - 1) * stepsPerEpoch + s;
-        lr = cosineLr(peak, g, total, warmup);
-        const predictorLr = cfg.predictor.kind === 'mlp' && cfg.predictor.lr === 'constant' ? peak : lr;
-        const r = trainStep({ cfg, net, encoderOpt, predictorOpt, encoderLr: lr, predictorLr }, x);
-        tf.dispose(x);
-        if (!Number.isFinite(r.loss)) {
-          status = 'diverged';
+      let lossSum = 0, stdSum = 0, stdCount = 0, waitMs = 0, lr = 0, done = 0;
+      for (let s = 0; s < stepsPerEpoch && status === 'finished';) {
+        // A block of k mini-batches (k = 1 but for alternation): fetched, given targets, then stepped through.
+        const k = strategy.blockSize(stepsPerEpoch - s);
+        const block: TargetBatch[] = [];
+        for (let j = 0; j < k; j++) {
+          const tw = performance.now();
+          const arrays = await next;
+          waitMs += performance.now() - tw;
+          if (s + j + 1 < stepsPerEpoch) next = request(s + j + 1);
+          block.push({
+            views: arrays.map((a) => tf.tensor4d(a, [B, fmt.size, fmt.size, fmt.channels])),
+            indices: indices.slice((s + j) * B, (s + j + 1) * B),
+          });
+        }
+        const targets = strategy.prepare(net, block);
+        for (let j = 0; j < k; j++, s++) {
+          const g = (epoch - 1) * stepsPerEpoch + s;
+          lr = cosineLr(peak, g, total, warmup);
+          const predictorLr = cfg.predictor.kind === 'mlp' && cfg.predictor.lr === 'constant' ? peak : lr;
+          const r = status === 'finished'
+            ? trainStep({ cfg, net, encoderOpt, predictorOpt, encoderLr: lr, predictorLr }, block[j].views, targets[j])
+            : null;
+          tf.dispose(block[j].views);
+          if (!r) continue;
           lossSum += r.loss;
           done++;
-          break;
+          if (!Number.isFinite(r.loss)) {
+            status = 'diverged';
+            continue;
+          }
+          stdSum += r.zStd;
+          stdCount++;
+          opts.hooks?.onStep?.({ epoch, step: s + 1, stepsPerEpoch, loss: r.loss });
         }
-        lossSum += r.loss;
-        stdSum += r.zStd;
-        done++;
-        opts.hooks?.onStep?.({ epoch, step: s + 1, stepsPerEpoch, loss: r.loss });
+        strategy.release();
       }
       if (status === 'diverged') await next.catch(() => undefined);
       const due = status === 'finished' && cfg.monitor.knn.everyEpochs > 0 &&
         (epoch % cfg.monitor.knn.everyEpochs === 0 || epoch === cfg.epochs);
       const seconds = (performance.now() - te) / 1000;
       const m: EpochMetrics = {
-        epoch, loss: lossSum / done, zStd: stdSum / done, knnAcc: due ? evaluateKnn(cfg, net, data, fmt) : null,
+        epoch, loss: lossSum / done, zStd: stdSum / stdCount, knnAcc: due ? evaluateKnn(cfg, net, data, fmt) : null,
         lr, seconds, dataWaitShare: waitMs / 1000 / seconds,
       };
       epochs.push(m);
@@ -130,6 +151,7 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
     const linearAcc = status === 'finished' && cfg.monitor.linear ? evaluateLinear(cfg, net, data, fmt) : null;
     return { status, epochs, zStdReference: zStdReference(net.dim), linearAcc, seconds: (performance.now() - t0) / 1000 };
   } finally {
+    strategy.release();
     await pipeline.close();
     encoderOpt.dispose();
     predictorOpt.dispose();

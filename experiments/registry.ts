@@ -3,9 +3,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import YAML from 'yaml';
 import { z } from 'zod';
+import alternation from './ablations/alternation.ts';
 import baseline from './ablations/baseline.ts';
 import batchSize from './ablations/batch-size.ts';
 import batchnorm from './ablations/batchnorm.ts';
+import movingAverage from './ablations/moving-average.ts';
 import predictor from './ablations/predictor.ts';
 import similarity from './ablations/similarity.ts';
 import stopgrad from './ablations/stopgrad.ts';
@@ -16,7 +18,7 @@ import { SpecError } from './validate.ts';
 
 /** The built-in experiments, one per paper result, by name. */
 export const EXPERIMENTS: Record<string, ExperimentSpec> = Object.fromEntries(
-  [baseline, stopgrad, predictor, batchSize, batchnorm, similarity, symmetry].map((e) => [e.name, e]),
+  [baseline, stopgrad, predictor, batchSize, batchnorm, similarity, symmetry, alternation, movingAverage].map((e) => [e.name, e]),
 );
 
 const specSchema = z.strictObject({

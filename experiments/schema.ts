@@ -64,6 +64,11 @@ export const trainConfigSchema = z.strictObject({
     z.strictObject({ kind: z.literal('asymmetric-2x') }),
   ]),
   stopGradient: z.boolean(),
+  target: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('simsiam') }),
+    z.strictObject({ kind: z.literal('alternation'), every: z.union([posInt, z.literal('epoch')]), maxCacheMB: pos }),
+    z.strictObject({ kind: z.literal('moving-average'), momentum: z.number().min(0).lt(1), init: z.enum(['first', 'random']), normalize: z.boolean() }),
+  ]),
   optimizer: z.strictObject({
     kind: z.literal('sgd'), baseLr: pos, momentum: z.number().min(0).lt(1), weightDecay: z.number().min(0), warmupEpochs: z.number().min(0),
   }),

@@ -15,6 +15,7 @@ export const simsiamCifar: TrainConfig = {
   similarity: { kind: 'cosine' },
   loss: { kind: 'symmetric' },
   stopGradient: true,
+  target: { kind: 'simsiam' },
   optimizer: { kind: 'sgd', baseLr: 0.03, momentum: 0.9, weightDecay: 5e-4, warmupEpochs: 0 },
   augment: {
     crop: { scaleMin: 0.2, scaleMax: 1, ratioMin: 3 / 4, ratioMax: 4 / 3 },

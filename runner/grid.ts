@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { alternationCacheBytes } from '../core/components/target.ts';
 import type { DataSpec, TrainConfig } from '../core/config.ts';
 import { PRESETS, type PresetName } from '../experiments/presets.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
@@ -52,6 +53,15 @@ function trainSize(d: DataSpec): number | null {
   }
 }
 
+/** Values per image of a data spec (height x width x channels). */
+function pixels(d: DataSpec): number {
+  switch (d.kind) {
+    case 'patterns': return d.size * d.size * 3;
+    case 'fashion-mnist': return 28 * 28;
+    case 'cifar10': return 32 * 32 * 3;
+  }
+}
+
 function product(axes: [string, readonly unknown[]][]): Record<string, unknown>[] {
   return axes.reduce<Record<string, unknown>[]>(
     (acc, [path, values]) => acc.flatMap((combo) => values.map((v) => ({ ...combo, [path]: v }))),
@@ -83,6 +93,11 @@ export function expandGrid(spec: ExperimentSpec, opts: GridOptions = {}): Grid {
         throw new SpecError(`${where}: ${(err as Error).message}`);
       }
       const n = trainSize(cfg.data);
+      const cache = n != null ? alternationCacheBytes(cfg, n, pixels(cfg.data)) : null;
+      if (cache != null && cfg.target.kind === 'alternation' && cache > cfg.target.maxCacheMB * 2 ** 20) {
+        throw new SpecError(`${where}: target.every=${JSON.stringify(cfg.target.every)} would cache ${(cache / 2 ** 20).toFixed(0)} MiB ` +
+          `of views and targets, over target.maxCacheMB=${cfg.target.maxCacheMB}; use a smaller k or raise maxCacheMB`);
+      }
       if (n != null && cfg.batchSize > n) {
         skipped.push({ rowLabel: row.label, reason: `batch ${cfg.batchSize} exceeds the ${n} training images of preset '${preset}'` });
         continue;

@@ -39,7 +39,17 @@ export function batchNorm(name: string, channels: number, opts: BatchNormOptions
     apply(x, mode) {
       if (mode === 'train') return gamma && beta ? train(x, gamma, beta) : train(x);
       return tf.tidy(() => {
-        let y = tf.mul(tf.sub(x, runMean), tf.rsqrt(tf.add(runVar, BN_EPS)));
+        let y: tf.Tensor;
+        if (mode === 'target') {
+          const c = x.shape[x.shape.length - 1];
+          const x2 = tf.reshape(x, [-1, c]);
+          const mean = tf.div(sumLeading(x2), x2.shape[0]);
+          const xc = tf.sub(x2, mean);
+          const variance = tf.div(sumLeading(tf.square(xc)), x2.shape[0]);
+          y = tf.reshape(tf.mul(xc, tf.rsqrt(tf.add(variance, BN_EPS))), x.shape);
+        } else {
+          y = tf.mul(tf.sub(x, runMean), tf.rsqrt(tf.add(runVar, BN_EPS)));
+        }
         if (gamma && beta) y = tf.add(tf.mul(y, gamma), beta);
         return opts.relu ? tf.relu(y) : y;
       });

@@ -1,7 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 
-/** Training mode uses batch statistics and updates BN running averages; eval mode uses the averages. */
-export type Mode = 'train' | 'eval';
+/**
+ * `train`: BN uses batch statistics and updates its running averages. `eval`: BN uses
+ * the averages. `target`: batch statistics without touching the averages, for computing
+ * targets outside the gradient step (Sec. 5), so that a step's statistics count once.
+ */
+export type Mode = 'train' | 'eval' | 'target';
 
 /**
  * A network part as explicit variables plus a pure forward function.

@@ -1,0 +1,157 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config.ts';
+import { assertNever } from '../config.ts';
+import { l2normalize } from '../ops.ts';
+import { Rng } from '../rng.ts';
+import { encode, type SiameseNet } from '../nets/siamese.ts';
+import type { Targets } from '../train-step.ts';
+import { lossLayout } from './loss.ts';
+
+/** One mini-batch as the loop hands it over: its views and which training images they are. */
+export interface TargetBatch {
+  views: tf.Tensor4D[];
+  indices: Int32Array;
+}
+
+/**
+ * Where targets come from, as a strategy of the one training loop: how many mini-batches
+ * it wants at once, and the targets of each before their SGD steps.
+ */
+export interface TargetStrategy {
+  /** Mini-batches per block, given how many steps the epoch has left (a block never crosses an epoch). */
+  blockSize(remaining: number): number;
+  /** Targets per batch of the block (undefined: sg(z) of the step itself). Tensors live until release(). */
+  prepare(net: SiameseNet, block: TargetBatch[]): (Targets | undefined)[];
+  release(): void;
+}
+
+/** eta = F(view) with theta fixed: no gradient, batch-statistics BN that leaves the running averages alone. */
+function targetEncode(net: SiameseNet, x: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => encode(net, x, 'target'));
+}
+
+/** The view indices some loss term uses as its target. */
+function targetViews(cfg: TrainConfig): number[] {
+  return [...new Set(lossLayout(cfg.loss).terms.map((t) => t.target))];
+}
+
+const simsiam: TargetStrategy = { blockSize: () => 1, prepare: (_, block) => block.map(() => undefined), release: () => {} };
+
+/**
+ * Sec. 5.2 multi-step alternation: eta for all k mini-batches of a block, computed with
+ * the current theta, then k SGD steps against them. The steps reuse the block's cached
+ * views (the paper leaves this open; it keeps k = 1 exactly SimSiam).
+ */
+function alternation(cfg: TrainConfig, every: number | 'epoch'): TargetStrategy {
+  const uses = targetViews(cfg);
+  let held: tf.Tensor[] = [];
+  return {
+    blockSize: (remaining) => (every === 'epoch' ? remaining : Math.min(every, remaining)),
+    prepare(net, block) {
+      return block.map((b) => {
+        const t: Targets = b.views.map((v, i) => (uses.includes(i) ? targetEncode(net, v) : null));
+        held.push(...t.filter((x): x is tf.Tensor2D => x != null));
+        return t;
+      });
+    },
+    release() {
+      tf.dispose(held);
+      held = [];
+    },
+  };
+}
+
+/**
+ * The state of the moving-average target: one row of d values per training image, kept
+ * in JS memory so that a step reads and writes only its batch's rows.
+ */
+export class TargetBank {
+  readonly rows: Float32Array;
+  readonly seen: Uint8Array;
+
+  constructor(readonly n: number, readonly d: number, readonly momentum: number, init: 'first' | 'random', seed: number) {
+    this.rows = new Float32Array(n * d);
+    this.seen = new Uint8Array(n);
+    if (init === 'random') {
+      const rng = new Rng(seed);
+      for (let i = 0; i < this.rows.length; i++) this.rows[i] = rng.normal();
+      this.seen.fill(1);
+    }
+  }
+
+  /** eta_x <- m eta_x + (1 - m) f_x for the batch's images (a first sight copies f_x); returns the new rows. */
+  update(indices: Int32Array, f: Float32Array): Float32Array {
+    const { d, momentum: m } = this;
+    const out = new Float32Array(indices.length * d);
+    for (let b = 0; b < indices.length; b++) {
+      const row = indices[b] * d;
+      const first = !this.seen[indices[b]];
+      for (let k = 0; k < d; k++) {
+        const v = first ? f[b * d + k] : m * this.rows[row + k] + (1 - m) * f[b * d + k];
+        this.rows[row + k] = v;
+        out[b * d + k] = v;
+      }
+      this.seen[indices[b]] = 1;
+    }
+    return out;
+  }
+}
+
+/**
+ * Sec. 5.2 moving-average targets: each step, F of the target views (their mean when
+ * the loss is symmetric), l2-normalised if asked (the paper's footnote 5), is averaged
+ * into the bank rows of the batch's images, and those rows are every term's target.
+ */
+function movingAverage(cfg: TrainConfig, spec: { momentum: number; init: 'first' | 'random'; normalize: boolean }, n: number): TargetStrategy {
+  const uses = targetViews(cfg);
+  const bank = new TargetBank(n, cfg.projector.dim, spec.momentum, spec.init, cfg.seed);
+  let held: tf.Tensor[] = [];
+  return {
+    blockSize: () => 1,
+    prepare(net, block) {
+      return block.map((b) => {
+        const f = tf.tidy(() => {
+          const zs = uses.map((i) => {
+            const z = targetEncode(net, b.views[i]);
+            return spec.normalize ? l2normalize(z) : z;
+          });
+          return tf.div(tf.addN(zs), zs.length);
+        });
+        const rows = bank.update(b.indices, f.dataSync() as Float32Array);
+        f.dispose();
+        const eta = spec.normalize
+          ? tf.tidy(() => l2normalize(tf.tensor2d(rows, [b.indices.length, bank.d])))
+          : tf.tensor2d(rows, [b.indices.length, bank.d]);
+        held.push(eta);
+        return b.views.map((_, i) => (uses.includes(i) ? eta : null));
+      });
+    },
+    release() {
+      tf.dispose(held);
+      held = [];
+    },
+  };
+}
+
+/** The strategy a config asks for; `n` is the training-set size (the bank's rows). */
+export function targetStrategy(cfg: TrainConfig, n: number): TargetStrategy {
+  const t = cfg.target;
+  switch (t.kind) {
+    case 'simsiam': return simsiam;
+    case 'alternation': return alternation(cfg, t.every);
+    case 'moving-average': return movingAverage(cfg, t, n);
+    default: return assertNever(t);
+  }
+}
+
+/**
+ * Bytes an alternation block caches: its views and their targets, k x batch x views x
+ * (pixels + d) floats. `null` for other targets.
+ */
+export function alternationCacheBytes(cfg: TrainConfig, trainImages: number, pixelsPerImage: number): number | null {
+  if (cfg.target.kind !== 'alternation') return null;
+  const steps = Math.floor(trainImages / cfg.batchSize);
+  const k = cfg.target.every === 'epoch' ? steps : Math.min(cfg.target.every, steps);
+  const views = lossLayout(cfg.loss).views;
+  return 4 * k * cfg.batchSize * views * (pixelsPerImage + cfg.projector.dim);
+}

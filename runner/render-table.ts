@@ -5,16 +5,19 @@ export type TableFormat = (typeof TABLE_FORMATS)[number];
 
 const METRIC_LABEL: Record<string, string> = { knn_acc: 'kNN acc.', linear_acc: 'linear acc.', loss: 'loss', z_std: 'z std', lr: 'lr' };
 
-function ours(l: TableLine): string {
+/** Our value as mean ± std (n), or why there is none. */
+export function ours(l: TableLine): string {
   if (l.mean == null) return l.outcome === 'missing' ? 'missing' : '–';
   return l.n > 1 ? `${l.mean.toFixed(1)} ± ${(l.std ?? 0).toFixed(1)} (n=${l.n})` : `${l.mean.toFixed(1)} (n=1)`;
 }
 
-function paper(l: TableLine): string {
+/** The paper's number or word. */
+export function paper(l: TableLine): string {
   return l.paper == null ? '–' : typeof l.paper === 'number' ? l.paper.toFixed(1) : l.paper;
 }
 
-function zstd(l: TableLine): string {
+/** Final z_std against 1/sqrt(d). */
+export function zstd(l: TableLine): string {
   return l.zStd == null ? '–' : `${l.zStd.toFixed(4)} / ${l.zStdReference!.toFixed(4)}`;
 }
 

@@ -44,6 +44,33 @@ export interface Run extends CellRecord, RunEnvironment {
   error: string | null;
 }
 
+/** Per experiment: how many cells in each state, and when anything last happened. */
+export interface ExperimentSummary {
+  name: string;
+  title: string;
+  counts: Record<RunStatus, number>;
+  lastActivity: Date | null;
+}
+
+/** A run as lists show it: no configuration, the final metrics. */
+export interface RunSummary {
+  id: number;
+  experiment: string;
+  rowLabel: string;
+  axes: Record<string, unknown>;
+  seed: number;
+  status: RunStatus;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** The projector's output width d (for the 1/sqrt(d) reference). */
+  dim: number | null;
+  finalLoss: number | null;
+  finalZStd: number | null;
+  finalKnnAcc: number | null;
+  finalLinearAcc: number | null;
+  error: string | null;
+}
+
 export interface MetricPoint {
   name: MetricName;
   epoch: number;
@@ -82,5 +109,9 @@ export interface RunStore {
   getRun(id: number): Run;
   findRuns(q?: RunQuery): Run[];
   metrics(runId: number, name?: MetricName): MetricPoint[];
+  experimentSummaries(): ExperimentSummary[];
+  runSummaries(experiment: string): RunSummary[];
+  /** Changes whenever a run or metric is written: lets readers notice new results cheaply. */
+  dataVersion(): string;
   close(): void;
 }

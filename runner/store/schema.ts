@@ -31,6 +31,11 @@ export const runs = sqliteTable('runs', {
   heartbeatAt: integer('heartbeat_at', { mode: 'timestamp_ms' }),
   finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
   error: text('error'),
+  /** Last value of each metric, written when the run ends, so lists sort and filter without scanning metrics. */
+  finalLoss: real('final_loss'),
+  finalZStd: real('final_z_std'),
+  finalKnnAcc: real('final_knn_acc'),
+  finalLinearAcc: real('final_linear_acc'),
 }, (t) => [
   uniqueIndex('runs_experiment_cell').on(t.experiment, t.cellHash),
   index('runs_status').on(t.status),

@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
-import { and, eq, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { fileURLToPath } from 'node:url';
 import type { MetricName } from '../../experiments/spec.ts';
 import {
-  RunNotFoundError, type CellRecord, type ExperimentRecord, type MetricPoint, type Run, type RunEnvironment,
-  type RunQuery, type RunStatus, type RunStore,
+  RunNotFoundError, type CellRecord, type ExperimentRecord, type ExperimentSummary, type MetricPoint, type Run,
+  type RunEnvironment, type RunQuery, type RunStatus, type RunStore, type RunSummary,
 } from './run-store.ts';
 import * as schema from './schema.ts';
 
@@ -108,7 +108,13 @@ export class SqliteStore implements RunStore {
   }
 
   finish(runId: number, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null): void {
-    this.db.update(schema.runs).set({ status, error, finishedAt: new Date() }).where(eq(schema.runs.id, runId)).run();
+    const final = (name: MetricName) => sql`(SELECT ${schema.metrics.value} FROM ${schema.metrics}
+      WHERE ${schema.metrics.runId} = ${runId} AND ${schema.metrics.name} = ${name}
+      ORDER BY ${schema.metrics.epoch} DESC, ${schema.metrics.id} DESC LIMIT 1)`;
+    this.db.update(schema.runs).set({
+      status, error, finishedAt: new Date(),
+      finalLoss: final('loss'), finalZStd: final('z_std'), finalKnnAcc: final('knn_acc'), finalLinearAcc: final('linear_acc'),
+    }).where(eq(schema.runs.id, runId)).run();
   }
 
   markStale(staleMs: number, now = new Date()): Run[] {
@@ -143,6 +149,39 @@ export class SqliteStore implements RunStore {
       .where(and(eq(schema.metrics.runId, runId), name ? eq(schema.metrics.name, name) : undefined))
       .orderBy(schema.metrics.epoch, schema.metrics.step, schema.metrics.id).all()
       .map((m) => ({ name: m.name as MetricName, epoch: m.epoch, step: m.step, value: decodeValue(m.value, m.nonFinite) }));
+  }
+
+  experimentSummaries(): ExperimentSummary[] {
+    const counts = this.db.select({
+      experiment: schema.runs.experiment, status: schema.runs.status, n: sql<number>`count(*)`,
+      last: sql<number | null>`max(coalesce(${schema.runs.finishedAt}, ${schema.runs.heartbeatAt}, ${schema.runs.startedAt}, ${schema.runs.queuedAt}))`,
+    }).from(schema.runs).groupBy(schema.runs.experiment, schema.runs.status).all();
+    return this.listExperiments().map((e) => {
+      const mine = counts.filter((c) => c.experiment === e.name);
+      const byStatus = Object.fromEntries(schema.RUN_STATUSES.map((st) => [st, mine.find((c) => c.status === st)?.n ?? 0])) as Record<RunStatus, number>;
+      const last = Math.max(e.updatedAt.getTime(), ...mine.map((c) => c.last ?? 0));
+      return { name: e.name, title: e.title, counts: byStatus, lastActivity: new Date(last) };
+    });
+  }
+
+  runSummaries(experiment: string): RunSummary[] {
+    const r = schema.runs;
+    return this.db.select({
+      id: r.id, experiment: r.experiment, rowLabel: r.rowLabel, axesJson: r.axesJson, seed: r.seed, status: r.status,
+      startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error,
+      dim: sql<number | null>`json_extract(${r.configJson}, '$.projector.dim')`,
+      finalLoss: r.finalLoss, finalZStd: r.finalZStd, finalKnnAcc: r.finalKnnAcc, finalLinearAcc: r.finalLinearAcc,
+    }).from(r).where(eq(r.experiment, experiment)).orderBy(r.id).all()
+      .map(({ axesJson, ...x }) => ({ ...x, axes: JSON.parse(axesJson) }));
+  }
+
+  dataVersion(): string {
+    const runs = this.db.select({
+      n: sql<number>`count(*)`,
+      last: sql<number | null>`max(max(coalesce(${schema.runs.finishedAt}, 0), coalesce(${schema.runs.heartbeatAt}, 0), ${schema.runs.queuedAt}))`,
+    }).from(schema.runs).get();
+    const m = this.db.select({ id: schema.metrics.id }).from(schema.metrics).orderBy(desc(schema.metrics.id)).limit(1).get();
+    return `${runs?.n ?? 0}:${runs?.last ?? 0}:${m?.id ?? 0}`;
   }
 
   close(): void {

@@ -97,6 +97,17 @@ Re-running the same command resumes: finished cells are skipped.`)
       }
     });
 
+  program.command('dashboard')
+    .description('serve the local dashboard: experiments, runs, curves, comparisons and the paper tables')
+    .addOption(dbOption())
+    .option('--port <n>', 'port', integer(0), 8787)
+    .option('--host <addr>', 'address to bind (loopback by default)', '127.0.0.1')
+    .action(async (opts: { db: string; port: number; host: string }) => {
+      const { serveDashboard } = await import('../dashboard/server.ts');
+      const d = await serveDashboard(opts);
+      process.stdout.write(`dashboard on ${d.url} (database ${opts.db}); Ctrl-C stops it\n`);
+    });
+
   program.command('bench')
     .description('time the training step (images/s, median after warm-up) per model and batch size')
     .addOption(new Option('-m, --model <name...>', 'models to time').choices(Object.keys(BENCH_MODELS)).default(['resnet18-narrow', 'quick']))

@@ -1,0 +1,143 @@
+import type { ExperimentSummary, Run, RunStatus, RunSummary } from '../runner/store/run-store.ts';
+import { ours, paper, zstd } from '../runner/render-table.ts';
+import type { PaperTable } from '../runner/tables.ts';
+
+/** Pure functions from domain objects to template data: formatting, filtering, sorting, paging, grouping. */
+
+export const PAGE_SIZE = 50;
+export const SORT_KEYS = ['id', 'row', 'seed', 'status', 'loss', 'z_std', 'knn_acc', 'linear_acc', 'duration'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export const fmtPct = (x: number | null) => (x == null ? '–' : `${(100 * x).toFixed(1)}%`);
+export const fmtNum = (x: number | null, digits = 4) => (x == null ? '–' : x.toFixed(digits));
+export const fmtDate = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : '–');
+
+export function fmtDuration(ms: number | null): string {
+  if (ms == null || ms < 0) return '–';
+  const s = Math.round(ms / 1000);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function experimentsView(list: ExperimentSummary[]) {
+  return list.map((e) => ({
+    name: e.name, title: e.title, lastActivity: fmtDate(e.lastActivity),
+    total: Object.values(e.counts).reduce((a, b) => a + b, 0),
+    finished: e.counts.finished, running: e.counts.running, failed: e.counts.failed, diverged: e.counts.diverged,
+    pending: e.counts.queued + e.counts.interrupted,
+  }));
+}
+
+/** Query of the experiment page, already validated. */
+export interface GridQuery {
+  status: RunStatus[];
+  row: string | null;
+  seed: number | null;
+  axes: Record<string, string>;
+  sort: SortKey;
+  desc: boolean;
+  page: number;
+  group: string | null;
+}
+
+const axisValue = (r: RunSummary, path: string) => JSON.stringify(r.axes[path]);
+
+function sortValue(r: RunSummary, k: SortKey): number | string {
+  switch (k) {
+    case 'id': return r.id;
+    case 'row': return r.rowLabel;
+    case 'seed': return r.seed;
+    case 'status': return r.status;
+    case 'loss': return r.finalLoss ?? Infinity;
+    case 'z_std': return r.finalZStd ?? -Infinity;
+    case 'knn_acc': return r.finalKnnAcc ?? -Infinity;
+    case 'linear_acc': return r.finalLinearAcc ?? -Infinity;
+    case 'duration': return r.startedAt && r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : Infinity;
+  }
+}
+
+export function filterRuns(runs: RunSummary[], q: GridQuery): RunSummary[] {
+  return runs.filter((r) => (q.status.length === 0 || q.status.includes(r.status))
+    && (q.row == null || r.rowLabel === q.row)
+    && (q.seed == null || r.seed === q.seed)
+    && Object.entries(q.axes).every(([p, v]) => axisValue(r, p) === v));
+}
+
+export function sortRuns(runs: RunSummary[], key: SortKey, desc: boolean): RunSummary[] {
+  return [...runs].sort((a, b) => {
+    const x = sortValue(a, key), y = sortValue(b, key);
+    if (x === y) return a.id - b.id; // ties keep creation order either way
+    const c = x < y ? -1 : 1;
+    return desc ? -c : c;
+  });
+}
+
+function meanStd(xs: number[]): string {
+  if (xs.length === 0) return '–';
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length === 1) return `${(100 * m).toFixed(1)}%`;
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+  return `${(100 * m).toFixed(1)} ± ${(100 * sd).toFixed(1)}%`;
+}
+
+/** Group by the row label or an axis: mean ± std of the final accuracies over the group's finished runs. */
+export function groupRuns(runs: RunSummary[], by: string) {
+  const key = (r: RunSummary) => (by === 'row' ? r.rowLabel : axisValue(r, by));
+  const groups = new Map<string, RunSummary[]>();
+  for (const r of runs) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
+  return [...groups.entries()].map(([value, rs]) => {
+    const done = rs.filter((r) => r.status === 'finished');
+    return {
+      value, runs: rs.length, finished: done.length,
+      knn: meanStd(done.map((r) => r.finalKnnAcc).filter((v): v is number => v != null)),
+      linear: meanStd(done.map((r) => r.finalLinearAcc).filter((v): v is number => v != null)),
+    };
+  });
+}
+
+export function runRow(r: RunSummary) {
+  return {
+    id: r.id, row: r.rowLabel, seed: r.seed, status: r.status,
+    axes: Object.values(r.axes).map((v) => JSON.stringify(v)),
+    loss: fmtNum(r.finalLoss), zStd: fmtNum(r.finalZStd), zRef: r.dim ? fmtNum(1 / Math.sqrt(r.dim)) : '–',
+    knn: fmtPct(r.finalKnnAcc), linear: fmtPct(r.finalLinearAcc),
+    duration: fmtDuration(r.startedAt && r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : r.startedAt ? Date.now() - r.startedAt.getTime() : null),
+  };
+}
+
+/** The paths and values at which resolved configurations differ: what names each run in a comparison. */
+export function configDiff(configs: unknown[]): string[][] {
+  const flat = configs.map((c) => flatten(c));
+  const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
+  const differing = keys.filter((k) => new Set(flat.map((f) => JSON.stringify(f[k]))).size > 1);
+  return flat.map((f) => differing.map((k) => `${k}=${f[k] === undefined ? '∅' : JSON.stringify(f[k])}`));
+}
+
+function flatten(x: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (x && typeof x === 'object' && !Array.isArray(x)) {
+    for (const [k, v] of Object.entries(x)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out[prefix] = x;
+  return out;
+}
+
+export function runView(run: Run) {
+  return {
+    id: run.id, experiment: run.experiment, row: run.rowLabel, seed: run.seed, status: run.status, preset: run.preset,
+    axes: JSON.stringify(run.axes), backend: run.backend ?? '–', version: run.packageVersion, commit: run.gitCommit ?? '–',
+    host: run.host, started: fmtDate(run.startedAt), finished: fmtDate(run.finishedAt),
+    duration: fmtDuration(run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null),
+    error: run.error, config: JSON.stringify(run.config, null, 2),
+    zRef: 1 / Math.sqrt((run.config as { projector: { dim: number } }).projector.dim),
+  };
+}
+
+export function tableView(t: PaperTable) {
+  const axisNames = [...new Set(t.lines.flatMap((l) => Object.keys(l.axes)))];
+  return {
+    experiment: t.experiment, title: t.title, source: t.source, preset: t.preset ?? '–', axisNames,
+    lines: t.lines.map((l) => ({
+      variant: l.variant, axes: axisNames.map((a) => (a in l.axes ? JSON.stringify(l.axes[a]) : '')),
+      ours: ours(l), paper: paper(l), outcome: l.outcome, zStd: zstd(l),
+      loss: fmtNum(l.loss),
+    })),
+  };
+}

@@ -1,6 +1,7 @@
 // Page times of the dashboard on a large generated database:
 //   npx tsx bench/dashboard-pages.ts [runs=5000] [epochs=100]
 // Writes /tmp/dashboard-bench.db (runs x epochs x 5 metrics), serves it, and times each page (median of 5).
+// A fourth argument `reuse` keeps the database of an earlier run.
 import fs from 'node:fs';
 import { serveDashboard } from '../dashboard/server.ts';
 import { SqliteStore } from '../runner/store/sqlite-store.ts';
@@ -9,8 +10,10 @@ import type { MetricPoint } from '../runner/store/run-store.ts';
 const runs = Number(process.argv[2] ?? 5000);
 const epochs = Number(process.argv[3] ?? 100);
 const db = '/tmp/dashboard-bench.db';
-for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
+if (process.argv[4] !== 'reuse') generate();
 
+function generate(): void {
+for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
 const t0 = performance.now();
 const s = new SqliteStore(db);
 const env = { packageVersion: '0.1.0', gitCommit: null, host: 'bench', pid: 1 };
@@ -31,6 +34,7 @@ for (let i = 0; i < runs; i++) {
 }
 s.close();
 console.log(`generated ${runs} runs x ${epochs} epochs x 5 metrics (${runs * epochs * 5} rows) in ${((performance.now() - t0) / 1000).toFixed(0)}s, ${(fs.statSync(db).size / 2 ** 20).toFixed(0)} MiB`);
+}
 
 const dash = await serveDashboard({ db, port: 0, host: '127.0.0.1' });
 const pages = ['', 'experiments/big', 'experiments/big?sort=knn_acc&dir=desc&page=50', 'experiments/big?group=batchSize',

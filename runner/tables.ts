@@ -1,11 +1,11 @@
 import type { ExperimentSpec, MetricName, TableRow } from '../experiments/spec.ts';
-import type { MetricPoint, Run, RunStore } from './store/run-store.ts';
+import type { RunStore, RunSummary } from './store/run-store.ts';
 
 /** What the metrics of a run say happened. */
 export type Outcome = 'ok' | 'collapsed' | 'diverged' | 'unstable';
 
 export interface CellResult {
-  run: Run;
+  run: RunSummary;
   value: number | null;
   outcome: Outcome;
   finalLoss: number | null;
@@ -36,7 +36,14 @@ export interface PaperTable {
   lines: TableLine[];
 }
 
-const last = (pts: MetricPoint[]) => (pts.length ? pts[pts.length - 1].value : null);
+/** What classifying a run needs: its status, d, similarity, per-epoch loss and final z_std. */
+export interface RunTrace {
+  status: RunSummary['status'];
+  dim: number;
+  similarity: string;
+  loss: number[];
+  finalZStd: number | null;
+}
 
 /**
  * Classify a run from its metrics. `collapsed`: final z_std below a quarter of 1/sqrt(d)
@@ -45,23 +52,32 @@ const last = (pts: MetricPoint[]) => (pts.length ? pts[pts.length - 1].value : n
  * epoch the per-epoch loss changes direction at least twice and its epoch-to-epoch
  * changes average more than 0.05. `diverged`: the run ended on a NaN or infinite loss.
  */
-export function classify(run: Run, points: MetricPoint[]): Omit<CellResult, 'run' | 'value'> {
-  const cfg = run.config as { projector: { dim: number }; similarity: { kind: string } };
-  const ref = 1 / Math.sqrt(cfg.projector.dim);
-  const loss = points.filter((p) => p.name === 'loss').map((p) => p.value);
-  const finalLoss = loss.length ? loss[loss.length - 1] : null;
-  const finalZStd = last(points.filter((p) => p.name === 'z_std'));
+export function classify(r: RunTrace): Omit<CellResult, 'run' | 'value'> {
+  const ref = 1 / Math.sqrt(r.dim);
+  const finalLoss = r.loss.length ? r.loss[r.loss.length - 1] : null;
+  const { finalZStd } = r;
   let outcome: Outcome = 'ok';
-  if (run.status === 'diverged') outcome = 'diverged';
-  else if (finalZStd != null && finalZStd < 0.25 * ref && (cfg.similarity.kind !== 'cosine' || (finalLoss != null && finalLoss < -0.95))) outcome = 'collapsed';
+  if (r.status === 'diverged') outcome = 'diverged';
+  else if (finalZStd != null && finalZStd < 0.25 * ref && (r.similarity !== 'cosine' || (finalLoss != null && finalLoss < -0.95))) outcome = 'collapsed';
   else {
-    const tail = loss.slice(1);
+    const tail = r.loss.slice(1);
     const d = tail.slice(1).map((v, i) => v - tail[i]);
     const turns = d.slice(1).filter((v, i) => Math.sign(v) !== Math.sign(d[i]) && v !== 0).length;
     const swing = d.length ? d.reduce((a, v) => a + Math.abs(v), 0) / d.length : 0;
     if (turns >= 2 && swing > 0.05) outcome = 'unstable';
   }
   return { outcome, finalLoss, finalZStd, zStdReference: ref };
+}
+
+/** A run's final value of the table's metric, from the columns kept on the run. */
+function finalValue(store: RunStore, r: RunSummary, metric: MetricName): number | null {
+  switch (metric) {
+    case 'knn_acc': return r.finalKnnAcc;
+    case 'linear_acc': return r.finalLinearAcc;
+    case 'loss': return r.finalLoss;
+    case 'z_std': return r.finalZStd;
+    case 'lr': return store.metrics(r.id, 'lr').at(-1)?.value ?? null;
+  }
 }
 
 function meanStd(xs: number[]): { mean: number | null; std: number | null } {
@@ -71,27 +87,28 @@ function meanStd(xs: number[]): { mean: number | null; std: number | null } {
   return { mean, std };
 }
 
-function sameAxes(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 /** The paper's table for one experiment, from the store's runs only. Cells not yet run show as missing. */
 export function buildTable(store: RunStore, spec: Pick<ExperimentSpec, 'name' | 'title' | 'source' | 'metric'> & { rows: Pick<TableRow, 'label' | 'paper'>[] }): PaperTable {
-  const runs = store.findRuns({ experiment: spec.name });
+  const runs = store.runSummaries(spec.name);
+  const losses = store.experimentSeries(spec.name, 'loss');
   const results: CellResult[] = runs.filter((r) => r.status === 'finished' || r.status === 'diverged').map((run) => {
-    const points = store.metrics(run.id);
-    const metricPts = points.filter((p) => p.name === spec.metric && Number.isFinite(p.value));
-    const value = run.status === 'finished' ? last(metricPts) : null;
-    return { run, value: value == null ? null : 100 * value, ...classify(run, points) };
+    const value = run.status === 'finished' ? finalValue(store, run, spec.metric) : null;
+    const loss = losses.get(run.id) ?? [];
+    const trace = { status: run.status, dim: run.dim ?? 1, similarity: run.similarity ?? 'cosine', loss, finalZStd: run.finalZStd };
+    return { run, value: value == null || !Number.isFinite(value) ? null : 100 * value, ...classify(trace) };
   });
-  const combos = runs.reduce<Record<string, unknown>[]>((acc, r) => (acc.some((a) => sameAxes(a, r.axes)) ? acc : [...acc, r.axes]), []);
+  const key = (row: string, axes: Record<string, unknown>) => `${row}\u0000${JSON.stringify(axes)}`;
+  const combos = [...new Map(runs.map((r) => [JSON.stringify(r.axes), r.axes])).values()];
+  const byCell = new Map<string, CellResult[]>();
+  for (const c of results) byCell.set(key(c.run.rowLabel, c.run.axes), [...(byCell.get(key(c.run.rowLabel, c.run.axes)) ?? []), c]);
+  const failedCells = new Set(runs.filter((r) => r.status === 'failed').map((r) => key(r.rowLabel, r.axes)));
   const lines: TableLine[] = [];
   for (const row of spec.rows) {
     for (const axes of combos.length ? combos : [{}]) {
-      const cells = results.filter((c) => c.run.rowLabel === row.label && sameAxes(c.run.axes, axes));
+      const cells = byCell.get(key(row.label, axes)) ?? [];
       const values = cells.map((c) => c.value).filter((v): v is number => v != null);
       const outcomes = [...new Set(cells.map((c) => c.outcome))];
-      const failed = runs.some((r) => r.rowLabel === row.label && sameAxes(r.axes, axes) && r.status === 'failed');
+      const failed = failedCells.has(key(row.label, axes));
       const outcome = cells.length === 0 ? (failed ? 'failed' : 'missing')
         : outcomes.length === 1 ? outcomes[0]
           : outcomes.map((o) => `${o} ${cells.filter((c) => c.outcome === o).length}/${cells.length}`).join(', ');

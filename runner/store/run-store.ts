@@ -62,8 +62,11 @@ export interface RunSummary {
   status: RunStatus;
   startedAt: Date | null;
   finishedAt: Date | null;
+  preset: string;
   /** The projector's output width d (for the 1/sqrt(d) reference). */
   dim: number | null;
+  /** The similarity's kind (the collapse test depends on it). */
+  similarity: string | null;
   finalLoss: number | null;
   finalZStd: number | null;
   finalKnnAcc: number | null;
@@ -109,6 +112,8 @@ export interface RunStore {
   getRun(id: number): Run;
   findRuns(q?: RunQuery): Run[];
   metrics(runId: number, name?: MetricName): MetricPoint[];
+  /** One metric's per-epoch values for every run of an experiment, by run id, in one read. */
+  experimentSeries(experiment: string, name: MetricName): Map<number, number[]>;
   experimentSummaries(): ExperimentSummary[];
   runSummaries(experiment: string): RunSummary[];
   /** Changes whenever a run or metric is written: lets readers notice new results cheaply. */

@@ -151,6 +151,21 @@ export class SqliteStore implements RunStore {
       .map((m) => ({ name: m.name as MetricName, epoch: m.epoch, step: m.step, value: decodeValue(m.value, m.nonFinite) }));
   }
 
+  experimentSeries(experiment: string, name: MetricName): Map<number, number[]> {
+    const m = schema.metrics;
+    const rows = this.db.select({ runId: m.runId, value: m.value, nonFinite: m.nonFinite }).from(m)
+      .innerJoin(schema.runs, eq(schema.runs.id, m.runId))
+      .where(and(eq(schema.runs.experiment, experiment), eq(m.name, name)))
+      .orderBy(m.runId, m.epoch, m.id).all();
+    const out = new Map<number, number[]>();
+    for (const r of rows) {
+      let xs = out.get(r.runId);
+      if (!xs) out.set(r.runId, (xs = []));
+      xs.push(decodeValue(r.value, r.nonFinite));
+    }
+    return out;
+  }
+
   experimentSummaries(): ExperimentSummary[] {
     const counts = this.db.select({
       experiment: schema.runs.experiment, status: schema.runs.status, n: sql<number>`count(*)`,
@@ -168,8 +183,9 @@ export class SqliteStore implements RunStore {
     const r = schema.runs;
     return this.db.select({
       id: r.id, experiment: r.experiment, rowLabel: r.rowLabel, axesJson: r.axesJson, seed: r.seed, status: r.status,
-      startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error,
+      startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error, preset: r.preset,
       dim: sql<number | null>`json_extract(${r.configJson}, '$.projector.dim')`,
+      similarity: sql<string | null>`json_extract(${r.configJson}, '$.similarity.kind')`,
       finalLoss: r.finalLoss, finalZStd: r.finalZStd, finalKnnAcc: r.finalKnnAcc, finalLinearAcc: r.finalLinearAcc,
     }).from(r).where(eq(r.experiment, experiment)).orderBy(r.id).all()
       .map(({ axesJson, ...x }) => ({ ...x, axes: JSON.parse(axesJson) }));

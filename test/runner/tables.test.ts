@@ -70,11 +70,11 @@ test('html tables escape every value', (t) => {
 });
 
 test('classify: collapse needs both a tiny z_std and the loss at -1; a NaN run is diverged', (t) => {
-  const run = (status: 'finished' | 'diverged') => ({ status, config: { projector: { dim: 100 }, similarity: { kind: 'cosine' } } }) as never;
-  t.is(classify(run('finished'), curves([-0.99], [0.001], [0.1])).outcome, 'collapsed');
-  t.is(classify(run('finished'), curves([-0.5], [0.001], [0.1])).outcome, 'ok', 'tiny std alone is not a collapse');
-  t.is(classify(run('finished'), curves([-0.99], [0.08], [0.1])).outcome, 'ok');
-  t.is(classify(run('diverged'), curves([NaN], [0.08], [0.1])).outcome, 'diverged');
-  const ce = { status: 'finished', config: { projector: { dim: 100 }, similarity: { kind: 'cross-entropy' } } } as never;
-  t.is(classify(ce, curves([2.1], [0.001], [0.1])).outcome, 'collapsed');
+  const trace = (status: 'finished' | 'diverged', loss: number[], finalZStd: number, similarity = 'cosine') => ({ status, dim: 100, similarity, loss, finalZStd });
+  t.is(classify(trace('finished', [-0.99], 0.001)).outcome, 'collapsed');
+  t.is(classify(trace('finished', [-0.5], 0.001)).outcome, 'ok', 'tiny std alone is not a collapse');
+  t.is(classify(trace('finished', [-0.99], 0.08)).outcome, 'ok');
+  t.is(classify(trace('diverged', [NaN], 0.08)).outcome, 'diverged');
+  t.is(classify(trace('finished', [2.1], 0.001, 'cross-entropy')).outcome, 'collapsed');
+  t.is(classify(trace('finished', [-0.5, -0.2, -0.6, -0.1, -0.5], 0.05)).outcome, 'unstable');
 });

@@ -10,6 +10,9 @@ import { renderTables, TABLE_FORMATS, type TableFormat } from './render-table.ts
 import { openStore } from './store/open.ts';
 import { runSweep } from './sweep.ts';
 import { buildTable } from './tables.ts';
+import { checkRedis, DEFAULT_QUEUE } from './bullmq/connection.ts';
+import { RemoteExecutor } from './bullmq/remote-executor.ts';
+import { startWorker } from './bullmq/worker.ts';
 
 const backendOption = () => new Option('-b, --backend <name>', 'compute backend').choices(['auto', ...BACKENDS]).default('auto');
 const dbOption = () => new Option('--db <file>', 'results database (SQLite)').default('results.db');
@@ -30,7 +33,10 @@ function collect(v: string, acc: string[]): string[] {
   return [...acc, v];
 }
 
-interface RunOpts { preset?: PresetName; set: string[]; seeds?: number[]; workers: number; db: string; backend: BackendChoice; force?: boolean; dryRun?: boolean; verbose?: boolean }
+interface RunOpts {
+  preset?: PresetName; set: string[]; seeds?: number[]; workers: number; db: string; backend: BackendChoice;
+  force?: boolean; dryRun?: boolean; verbose?: boolean; executor: 'local' | 'bullmq'; redis?: string; queue: string;
+}
 
 export function buildProgram(): Command {
   const program = new Command('simsiam')
@@ -49,6 +55,9 @@ export function buildProgram(): Command {
     .option('--force', 'rerun cells that already finished')
     .option('--dry-run', 'list the cells and their state, run nothing')
     .option('-v, --verbose', 'print every cell\'s monitors per epoch')
+    .addOption(new Option('--executor <kind>', 'where cells run: local processes, or BullMQ workers on Redis').choices(['local', 'bullmq']).default('local'))
+    .option('--redis <url>', 'Redis for --executor bullmq: redis://host:6379 or unix:///path/redis.sock')
+    .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
     .addHelpText('after', `
 Examples:
   simsiam run stopgrad                          # Sec. 4.1 at the small preset, then its table
@@ -67,8 +76,15 @@ Re-running the same command resumes: finished cells are skipped.`)
           for (const c of grid.cells) process.stdout.write(`${c.hash}  ${(byHash.get(c.hash) ?? 'new').padEnd(11)} ${c.rowLabel} seed ${c.seed}\n`);
           return;
         }
-        await useBackend(opts.backend).then((b) => process.stdout.write(`backend ${b.name} (each cell loads its own)\n`));
-        const summary = await runSweep(spec, store, { ...opts, ...gridOpts });
+        let remote: RemoteExecutor | undefined;
+        if (opts.executor === 'bullmq') {
+          if (!opts.redis) throw new SpecError('--executor bullmq needs --redis URL (e.g. redis://127.0.0.1:6379)');
+          await checkRedis(opts.redis);
+          remote = new RemoteExecutor(opts.redis, opts.queue);
+        } else {
+          await useBackend(opts.backend).then((b) => process.stdout.write(`backend ${b.name} (each cell loads its own)\n`));
+        }
+        const summary = await runSweep(spec, store, { ...opts, ...gridOpts, remote }).finally(() => remote?.close());
         process.stdout.write(`\n${renderTables([buildTable(store, spec)], 'md')}`);
         if (summary.byStatus.failed) process.exitCode = 1;
       } finally {
@@ -95,6 +111,25 @@ Re-running the same command resumes: finished cells are skipped.`)
       } finally {
         store.close();
       }
+    });
+
+  program.command('worker')
+    .description('run cells from a BullMQ queue on this machine (start one per machine; see --executor bullmq)')
+    .requiredOption('--redis <url>', 'redis://host:6379 or unix:///path/redis.sock')
+    .option('--queue <name>', 'queue name', DEFAULT_QUEUE)
+    .option('-c, --concurrency <n>', 'cells at once on this machine', integer(1), 1)
+    .addOption(new Option('-b, --backend <name>', 'compute backend of this machine (default: what each job asks)').choices(['auto', ...BACKENDS]))
+    .option('--lock-ms <ms>', 'job lock: a worker silent this long has its job taken up by another', integer(1000), 30_000)
+    .action(async (opts: { redis: string; queue: string; concurrency: number; backend?: BackendChoice; lockMs: number }) => {
+      await checkRedis(opts.redis);
+      const worker = startWorker({ ...opts });
+      process.stdout.write(`worker on ${opts.redis} queue '${opts.queue}', concurrency ${opts.concurrency}\n`);
+      const stop = async () => {
+        await worker.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     });
 
   program.command('dashboard')

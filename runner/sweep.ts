@@ -5,7 +5,8 @@ import type { CellMessage } from './cell-protocol.ts';
 import { runEnvironment } from './environment.ts';
 import { epochLine, pct } from './format.ts';
 import { expandGrid, type Cell, type GridOptions } from './grid.ts';
-import { runCellProcess } from './local-executor.ts';
+import type { RemoteExecutor } from './bullmq/remote-executor.ts';
+import { runCellProcess, type CellOutcome } from './local-executor.ts';
 import { SweepProgress } from './progress.ts';
 import { DONE_STATUSES, type MetricPoint, type Run, type RunStore } from './store/run-store.ts';
 
@@ -19,6 +20,8 @@ export interface SweepOptions extends GridOptions {
   force?: boolean;
   /** Print every cell's monitors per epoch (always on when a single cell runs). */
   verbose?: boolean;
+  /** Run cells on BullMQ workers instead of local processes; all unfinished cells are enqueued at once. */
+  remote?: RemoteExecutor;
   out?: NodeJS.WriteStream;
 }
 
@@ -82,8 +85,9 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
   const fresh = (r: Run) => r.status === 'running' && r.heartbeatAt && Date.now() - r.heartbeatAt.getTime() < STALE_MS;
   const todo = runs.filter(({ run }) => opts.force || !(DONE_STATUSES.includes(run.status) || fresh(run)));
   const summary: SweepSummary = { total: runs.length, skippedDone: runs.length - todo.length, ran: 0, byStatus: {} };
+  const slots = opts.remote ? todo.length : Math.min(opts.workers, todo.length);
   out.write(`${spec.name} (${spec.source}) at preset '${grid.preset}': ${runs.length} cells, ${summary.skippedDone} already done, ` +
-    `${todo.length} to run on ${Math.min(opts.workers, todo.length)} worker(s)\n`);
+    `${todo.length} to run ${opts.remote ? `as jobs on queue '${opts.remote.queue.name}'` : `on ${slots} worker(s)`}\n`);
   if (todo.length === 0) return summary;
 
   const progress = new SweepProgress(todo.length, out);
@@ -131,12 +135,16 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
           break;
       }
     };
-    const handle = runCellProcess(cell.config, opts.backend, { onMessage });
+    const handle: { done: Promise<CellOutcome>; kill(): void; acknowledge?(): Promise<void> } = opts.remote
+      ? opts.remote.run(cell, opts.backend, { onMessage })
+      : runCellProcess(cell.config, opts.backend, { onMessage });
     active.set(run.id, handle);
     store.heartbeat([run.id]);
     const outcome = await handle.done;
     active.delete(run.id);
     if (outcome.ended !== 'done') store.finish(run.id, 'failed', outcome.detail);
+    // A remote result leaves Redis only once it is stored.
+    if (outcome.ended !== 'crashed') await handle.acknowledge?.();
     summary.ran++;
     summary.byStatus[status] = (summary.byStatus[status] ?? 0) + 1;
     const secs = ((Date.now() - started) / 1000).toFixed(0);
@@ -147,7 +155,7 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
 
   try {
     const queue = [...todo];
-    await Promise.all(Array.from({ length: Math.min(opts.workers, queue.length) }, async () => {
+    await Promise.all(Array.from({ length: slots }, async () => {
       for (let next = queue.shift(); next; next = queue.shift()) await runOne(next);
     }));
   } finally {

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { BACKENDS } from '../../core/backend.ts';
+import type { TrainConfig } from '../../core/config.ts';
+import type { EpochMetrics } from '../../core/train.ts';
+import { validateConfig } from '../../experiments/validate.ts';
+
+/** A cell as a job: everything a worker needs, nothing it must look up. */
+export interface CellPayload {
+  experiment: string;
+  cellHash: string;
+  config: TrainConfig;
+  backend: (typeof BACKENDS)[number] | 'auto';
+}
+
+/** What a worker hands back: kept in Redis until the coordinator has stored it. */
+export interface CellReturn {
+  backend: string;
+  status: 'finished' | 'diverged';
+  epochs: EpochMetrics[];
+  linearAcc: number | null;
+  seconds: number;
+}
+
+/** Job progress, for the coordinator's display. */
+export type CellProgressUpdate =
+  | { type: 'started'; backend: string }
+  | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number };
+
+const payloadSchema = z.strictObject({
+  experiment: z.string().min(1),
+  cellHash: z.string().regex(/^[0-9a-f]{16}$/),
+  config: z.unknown(),
+  backend: z.enum(['auto', ...BACKENDS]),
+});
+
+/** Job id of a cell: re-adding the same cell never makes a second job. */
+export function jobId(experiment: string, cellHash: string): string {
+  return `${experiment.replace(/[^A-Za-z0-9._-]/g, '_')}.${cellHash}`;
+}
+
+/** Check a job's data; throws with what is wrong. */
+export function parsePayload(data: unknown): CellPayload {
+  const r = payloadSchema.safeParse(data);
+  if (!r.success) throw new Error(`malformed job payload: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  return { ...r.data, config: validateConfig(r.data.config, 'job payload config') };
+}

@@ -1,0 +1,78 @@
+import { Queue } from 'bullmq';
+import type { BackendChoice } from '../../core/backend.ts';
+import type { CellMessage } from '../cell-protocol.ts';
+import type { Cell } from '../grid.ts';
+import type { CellHandlers, CellOutcome } from '../local-executor.ts';
+import { bullConnection } from './connection.ts';
+import { jobId, type CellPayload, type CellProgressUpdate, type CellReturn } from './payload.ts';
+
+/** Retries of a failing cell, with exponential backoff from this delay. */
+export const ATTEMPTS = 3;
+const BACKOFF_MS = 2000;
+const POLL_MS = 500;
+
+/**
+ * The coordinator's side of the BullMQ executor: enqueue a cell (its job id makes a
+ * re-submission a no-op) and follow its job, turning progress and the return value into
+ * the same messages a local cell process sends. The result stays in Redis until the
+ * caller has stored it and calls `acknowledge`.
+ */
+export class RemoteExecutor {
+  readonly queue: Queue;
+
+  constructor(redis: string, queueName: string) {
+    this.queue = new Queue(queueName, { connection: bullConnection(redis) });
+  }
+
+  run(cell: Cell, backend: BackendChoice, h: CellHandlers): { done: Promise<CellOutcome>; kill(): void; acknowledge(): Promise<void> } {
+    const id = jobId(cell.experiment, cell.hash);
+    const payload: CellPayload = { experiment: cell.experiment, cellHash: cell.hash, config: cell.config, backend };
+    let stopped = false;
+    const done = (async (): Promise<CellOutcome> => {
+      await this.queue.add('cell', payload, {
+        jobId: id, attempts: ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS }, removeOnComplete: false, removeOnFail: false,
+      });
+      let started = false;
+      let lastStep = '';
+      while (!stopped) {
+        const job = await this.queue.getJob(id);
+        if (!job) return { ended: 'crashed', detail: `job ${id} disappeared from the queue` };
+        const state = await job.getState();
+        const p = job.progress as CellProgressUpdate | number;
+        if (typeof p === 'object' && p) {
+          if (!started && (p.type === 'started' || state === 'active')) {
+            started = true;
+            h.onMessage({ type: 'started', backend: p.type === 'started' ? p.backend : String(backend) });
+          }
+          if (p.type === 'step' && JSON.stringify(p) !== lastStep) {
+            lastStep = JSON.stringify(p);
+            h.onMessage(p as CellMessage);
+          }
+        }
+        if (state === 'completed') {
+          const r = job.returnvalue as CellReturn;
+          if (!started) h.onMessage({ type: 'started', backend: r.backend });
+          for (const metrics of r.epochs) h.onMessage({ type: 'epoch', metrics });
+          h.onMessage({ type: 'done', status: r.status, linearAcc: r.linearAcc, seconds: r.seconds });
+          return { ended: 'done', detail: '' };
+        }
+        if (state === 'failed') {
+          const detail = `${job.failedReason} (after ${job.attemptsMade} attempt(s))`;
+          h.onMessage({ type: 'error', message: detail });
+          return { ended: 'error', detail };
+        }
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+      return { ended: 'crashed', detail: 'the coordinator stopped following the job' };
+    })();
+    return {
+      done,
+      kill: () => { stopped = true; },
+      acknowledge: async () => { await (await this.queue.getJob(id))?.remove(); },
+    };
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}

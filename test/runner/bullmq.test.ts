@@ -1,0 +1,132 @@
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { bullConnection } from '../../runner/bullmq/connection.ts';
+import { SqliteStore } from '../../runner/store/sqlite-store.ts';
+import { startRedis } from '../helpers/redis.ts';
+
+const bin = new URL('../../bin/simsiam.mjs', import.meta.url).pathname;
+const spec = new URL('../fixtures/sweep.json', import.meta.url).pathname;
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bullmq-'));
+
+interface Proc { child: ChildProcess; out: () => string; exit: Promise<number | null> }
+
+function start(args: string[]): Proc {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return { child, out: () => out, exit: new Promise((r) => child.on('exit', (c) => r(c))) };
+}
+
+const worker = (url: string, queue: string) => start(['worker', '--redis', url, '--queue', queue, '--lock-ms', '2000', '--backend', 'wasm']);
+const coordinator = (url: string, queue: string, db: string, ...extra: string[]) =>
+  start(['run', spec, '--db', db, '--executor', 'bullmq', '--redis', url, '--queue', queue, '--backend', 'wasm', ...extra]);
+
+async function until(cond: () => boolean, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function results(db: string): Map<string, { knn: number | null; loss: number | null; epochs: number }> {
+  const s = new SqliteStore(db, { readonly: true });
+  try {
+    return new Map(s.findRuns({ status: ['finished'] }).map((r) => {
+      const sum = s.runSummaries(r.experiment).find((x) => x.id === r.id)!;
+      return [r.cellHash, { knn: sum.finalKnnAcc, loss: sum.finalLoss, epochs: s.metrics(r.id, 'loss').length }];
+    }));
+  } finally {
+    s.close();
+  }
+}
+
+const finished = (db: string) => (fs.existsSync(db) ? (() => { try { return results(db).size; } catch { return 0; } })() : 0);
+
+test.serial('two workers give the local executor\'s results: same cells, same final metrics', async (t) => {
+  const redis = await startRedis();
+  const local = path.join(tmp(), 'local.db'), remote = path.join(tmp(), 'remote.db');
+  const l = start(['run', spec, '--db', local, '--workers', '2', '--backend', 'wasm']);
+  t.is(await l.exit, 0, l.out());
+  const w = [worker(redis.url, 'eq'), worker(redis.url, 'eq')];
+  const c = coordinator(redis.url, 'eq', remote);
+  t.is(await c.exit, 0, c.out());
+  w.forEach((p) => p.child.kill('SIGKILL'));
+  redis.stop();
+  const a = results(local), b = results(remote);
+  t.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
+  for (const [hash, x] of a) {
+    t.true(Math.abs((b.get(hash)!.knn ?? -1) - (x.knn ?? -1)) < 1e-6, `kNN of ${hash}`);
+    t.true(Math.abs((b.get(hash)!.loss ?? -9) - (x.loss ?? -9)) < 1e-5, `loss of ${hash}`);
+  }
+});
+
+test.serial('a worker killed mid-cell: another worker completes the cell, stored once', async (t) => {
+  const redis = await startRedis();
+  const db = path.join(tmp(), 'r.db');
+  const w1 = worker(redis.url, 'kill');
+  const c = coordinator(redis.url, 'kill', db, '--set', 'epochs=4');
+  await until(() => /attempt 1/.test(w1.out()));
+  await new Promise((r) => setTimeout(r, 1000));
+  w1.child.kill('SIGKILL');
+  const w2 = worker(redis.url, 'kill');
+  t.is(await c.exit, 0, c.out());
+  w2.child.kill('SIGKILL');
+  redis.stop();
+  const r = results(db);
+  t.is(r.size, 4);
+  for (const [hash, x] of r) t.is(x.epochs, 4, `${hash} has each of its 4 epochs once`);
+  t.regex(w2.out(), /attempt/, 'the second worker took over');
+});
+
+test.serial('a coordinator restarted mid-sweep loses and duplicates nothing; re-submitting adds no jobs', async (t) => {
+  const redis = await startRedis();
+  const db = path.join(tmp(), 'r.db');
+  const queue = new Queue('restart', { connection: bullConnection(redis.url) });
+  const c1 = coordinator(redis.url, 'restart', db);
+  await until(() => c1.out().includes('to run as jobs'));
+  t.is((await queue.getJobCounts('waiting')).waiting, 4, 'four cells queued before any worker exists');
+  c1.child.kill('SIGKILL');
+  const again = coordinator(redis.url, 'restart', db);
+  await until(() => again.out().includes('to run as jobs'));
+  t.is((await queue.getJobCounts('waiting')).waiting, 4, 'submitting the same sweep twice adds no job');
+  again.child.kill('SIGKILL');
+  // Workers finish cells while no coordinator runs; their results wait in Redis.
+  const w = [worker(redis.url, 'restart'), worker(redis.url, 'restart')];
+  await until(() => w.reduce((n, p) => n + (p.out().match(/: finished/g)?.length ?? 0), 0) >= 2);
+  const c2 = coordinator(redis.url, 'restart', db);
+  t.is(await c2.exit, 0, c2.out());
+  w.forEach((p) => p.child.kill('SIGKILL'));
+  const r = results(db);
+  t.is(r.size, 4);
+  for (const x of r.values()) t.is(x.epochs, 2);
+  t.is((await queue.getJobCounts('completed', 'waiting', 'active', 'failed')).completed, 0, 'stored results leave Redis');
+  await queue.close();
+  redis.stop();
+});
+
+test.serial('an unreachable Redis fails fast naming the URL; a malformed payload fails its job without retries', async (t) => {
+  const t0 = Date.now();
+  const bad = coordinator('redis://127.0.0.1:1', 'x', path.join(tmp(), 'r.db'));
+  t.is(await bad.exit, 2);
+  t.regex(bad.out(), /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+  t.true(Date.now() - t0 < 15_000);
+
+  const redis = await startRedis();
+  const queue = new Queue('malformed', { connection: bullConnection(redis.url) });
+  const w = worker(redis.url, 'malformed');
+  const job = await queue.add('cell', { experiment: 'e', cellHash: 'nothex', config: { epochs: 'many' }, backend: 'wasm' }, { attempts: 3 });
+  let state = '';
+  await until(() => { void job.getState().then((s) => (state = s)); return state === 'failed'; }, 30_000);
+  const failed = (await queue.getJob(job.id!))!;
+  t.regex(failed.failedReason, /malformed job payload: cellHash/);
+  t.is(failed.attemptsMade, 1, 'not retried');
+  w.child.kill('SIGKILL');
+  await queue.close();
+  redis.stop();
+});

@@ -15,4 +15,6 @@ export type CellMessage =
   | ({ type: 'step' } & StepInfo)
   | { type: 'epoch'; metrics: EpochMetrics }
   | { type: 'done'; status: TrainResult['status']; linearAcc: number | null; seconds: number }
+  /** Every epoch's monitors, replacing what was reported before (a remote cell's final word). */
+  | { type: 'epochs'; all: EpochMetrics[] }
   | { type: 'error'; message: string };

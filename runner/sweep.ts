@@ -108,16 +108,20 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
     const label = cellLabel(cell);
     const started = Date.now();
     let lastStep = 0;
+    let stepsPerEpoch = 0;
     let lastLoss: number | null = null;
     let lastKnn: number | null = null;
     let status: 'finished' | 'diverged' | 'failed' = 'failed';
+    let begun = false;
     const onMessage = (m: CellMessage) => {
       switch (m.type) {
         case 'started':
-          store.start(run.id, m.backend, env);
+          if (!begun) store.start(run.id, m.backend, env);
+          begun = true;
           break;
         case 'step':
           lastStep = (m.epoch - 1) * m.stepsPerEpoch + m.step;
+          stepsPerEpoch = m.stepsPerEpoch;
           lastLoss = m.loss;
           progress.update(run.id, { label, epoch: m.epoch, epochs: cell.config.epochs, step: m.step, stepsPerEpoch: m.stepsPerEpoch, loss: m.loss, startedMs: started });
           break;
@@ -125,6 +129,10 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
           store.logMetrics(run.id, epochPoints(m.metrics, lastStep));
           if (opts.verbose || todo.length === 1) progress.log(`${label}: ${epochLine(m.metrics, 1 / Math.sqrt(cell.config.projector.dim))}`);
           if (m.metrics.knnAcc != null) lastKnn = m.metrics.knnAcc;
+          break;
+        case 'epochs':
+          store.replaceMetrics(run.id, m.all.flatMap((e) => epochPoints(e, e.epoch * stepsPerEpoch)));
+          lastKnn = [...m.all].reverse().find((e) => e.knnAcc != null)?.knnAcc ?? lastKnn;
           break;
         case 'done':
           if (m.linearAcc != null) store.logMetrics(run.id, [{ name: 'linear_acc' as MetricName, epoch: cell.config.epochs, step: lastStep, value: m.linearAcc }]);

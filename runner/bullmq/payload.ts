@@ -21,10 +21,10 @@ export interface CellReturn {
   seconds: number;
 }
 
-/** Job progress, for the coordinator's display. */
+/** Job progress: the latest step for the display, and every epoch's monitors so far for the database. */
 export type CellProgressUpdate =
   | { type: 'started'; backend: string }
-  | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number };
+  | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; backend: string; epochs: EpochMetrics[] };
 
 const payloadSchema = z.strictObject({
   experiment: z.string().min(1),

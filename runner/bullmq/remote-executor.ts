@@ -1,6 +1,5 @@
 import { Queue } from 'bullmq';
 import type { BackendChoice } from '../../core/backend.ts';
-import type { CellMessage } from '../cell-protocol.ts';
 import type { Cell } from '../grid.ts';
 import type { CellHandlers, CellOutcome } from '../local-executor.ts';
 import { bullConnection } from './connection.ts';
@@ -34,6 +33,10 @@ export class RemoteExecutor {
       });
       let started = false;
       let lastStep = '';
+      let stored = 0; // epochs already handed on
+      const epochsFrom = (all: CellReturn['epochs']) => {
+        for (; stored < all.length; stored++) h.onMessage({ type: 'epoch', metrics: all[stored] });
+      };
       while (!stopped) {
         const job = await this.queue.getJob(id);
         if (!job) return { ended: 'crashed', detail: `job ${id} disappeared from the queue` };
@@ -46,13 +49,15 @@ export class RemoteExecutor {
           }
           if (p.type === 'step' && JSON.stringify(p) !== lastStep) {
             lastStep = JSON.stringify(p);
-            h.onMessage(p as CellMessage);
+            epochsFrom(p.epochs);
+            if (p.stepsPerEpoch) h.onMessage({ type: 'step', epoch: p.epoch, step: p.step, stepsPerEpoch: p.stepsPerEpoch, loss: p.loss });
           }
         }
         if (state === 'completed') {
           const r = job.returnvalue as CellReturn;
           if (!started) h.onMessage({ type: 'started', backend: r.backend });
-          for (const metrics of r.epochs) h.onMessage({ type: 'epoch', metrics });
+          // The stored curve is the result's, whatever earlier attempts reported.
+          h.onMessage({ type: 'epochs', all: r.epochs });
           h.onMessage({ type: 'done', status: r.status, linearAcc: r.linearAcc, seconds: r.seconds });
           return { ended: 'done', detail: '' };
         }

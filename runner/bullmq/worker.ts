@@ -35,16 +35,23 @@ export function startWorker(opts: WorkerOptions): Worker {
     let backend = '';
     let result: Omit<CellReturn, 'epochs' | 'backend'> | null = null;
     let lastProgress = 0;
+    let last = { epoch: 0, step: 0, stepsPerEpoch: 0, loss: NaN };
     const progress = (p: CellProgressUpdate) => job.updateProgress(p).catch(() => {});
     const handle = runCellProcess(payload.config, opts.backend ?? payload.backend, {
       onMessage: (m) => {
         if (m.type === 'started') {
           backend = m.backend;
           void progress({ type: 'started', backend });
-        } else if (m.type === 'step' && Date.now() - lastProgress > 500) {
-          lastProgress = Date.now();
-          void progress({ type: 'step', epoch: m.epoch, step: m.step, stepsPerEpoch: m.stepsPerEpoch, loss: m.loss });
-        } else if (m.type === 'epoch') epochs.push(m.metrics);
+        } else if (m.type === 'step') {
+          last = { epoch: m.epoch, step: m.step, stepsPerEpoch: m.stepsPerEpoch, loss: m.loss };
+          if (Date.now() - lastProgress > 500) {
+            lastProgress = Date.now();
+            void progress({ type: 'step', ...last, backend, epochs });
+          }
+        } else if (m.type === 'epoch') {
+          epochs.push(m.metrics);
+          void progress({ type: 'step', ...last, backend, epochs });
+        }
         else if (m.type === 'done') result = { status: m.status, linearAcc: m.linearAcc, seconds: m.seconds };
       },
     });

@@ -106,6 +106,8 @@ export interface RunStore {
   start(runId: number, backend: string, env: RunEnvironment): void;
   heartbeat(runIds: number[]): void;
   logMetrics(runId: number, points: MetricPoint[]): void;
+  /** Replace all of a run's metrics, in one transaction. */
+  replaceMetrics(runId: number, points: MetricPoint[]): void;
   finish(runId: number, status: Exclude<RunStatus, 'queued' | 'running'>, error?: string | null): void;
   /** Runs left `running` whose heartbeat is older than `staleMs` become `interrupted`; returns them. */
   markStale(staleMs: number, now?: Date): Run[];

@@ -107,6 +107,13 @@ export class SqliteStore implements RunStore {
     this.db.insert(schema.metrics).values(points.map((p) => ({ runId, name: p.name, epoch: p.epoch, step: p.step, ...encodeValue(p.value) }))).run();
   }
 
+  replaceMetrics(runId: number, points: MetricPoint[]): void {
+    this.sqlite.transaction(() => {
+      this.db.delete(schema.metrics).where(eq(schema.metrics.runId, runId)).run();
+      this.logMetrics(runId, points);
+    })();
+  }
+
   finish(runId: number, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null): void {
     const final = (name: MetricName) => sql`(SELECT ${schema.metrics.value} FROM ${schema.metrics}
       WHERE ${schema.metrics.runId} = ${runId} AND ${schema.metrics.name} = ${name}

@@ -10,7 +10,6 @@ const VIEWS = new URL('./views/', import.meta.url);
 export function createRenderer(): (view: string, data: Record<string, unknown>) => string {
   const hb = Handlebars.create();
   hb.registerHelper('json', (x: unknown) => JSON.stringify(x ?? null));
-  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('query', (base: Record<string, string>, key: string, value: unknown) =>
     new URLSearchParams({ ...base, [key]: String(value) }).toString());
   const layout = hb.compile(fs.readFileSync(new URL('layout.hbs', VIEWS), 'utf8'));

@@ -5,6 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { bullConnection } from '../../runner/bullmq/connection.ts';
+import { RemoteExecutor } from '../../runner/bullmq/remote-executor.ts';
+import { cellHash } from '../../runner/grid.ts';
+import { tinyConfig } from '../helpers/tiny.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
 import { startRedis } from '../helpers/redis.ts';
 
@@ -128,5 +131,24 @@ test.serial('an unreachable Redis fails fast naming the URL; a malformed payload
   t.is(failed.attemptsMade, 1, 'not retried');
   w.child.kill('SIGKILL');
   await queue.close();
+  redis.stop();
+});
+
+test.serial('a cell that fails is retried with backoff, then reported failed with its error', async (t) => {
+  const redis = await startRedis();
+  const w = worker(redis.url, 'retry');
+  const remote = new RemoteExecutor(redis.url, 'retry');
+  const config = { ...tinyConfig(), data: { kind: 'cifar10' as const, dir: '/nonexistent/cifar', trainLimit: null, testLimit: null } };
+  const cell = { experiment: 'retry', rowLabel: 'r', axes: {}, seed: 0, preset: 'tiny' as const, config, hash: cellHash(config) };
+  const t0 = Date.now();
+  const handle = remote.run(cell, 'wasm', { onMessage: () => {} });
+  const outcome = await handle.done;
+  t.is(outcome.ended, 'error');
+  t.regex(outcome.detail, /data_batch_1\.bin: not found.*\(after 3 attempt\(s\)\)/);
+  t.true(Date.now() - t0 > 6000, 'backoff of 2 s then 4 s between the attempts');
+  t.is((w.out().match(/attempt \d/g) ?? []).length, 3);
+  await handle.acknowledge();
+  await remote.close();
+  w.child.kill('SIGKILL');
   redis.stop();
 });

@@ -1,6 +1,6 @@
 import type { ExperimentSummary, Run, RunStatus, RunSummary } from '../runner/store/run-store.ts';
 import { ours, paper, zstd } from '../runner/render-table.ts';
-import type { PaperTable } from '../runner/tables.ts';
+import { meanStd, type PaperTable } from '../runner/tables.ts';
 
 /** Pure functions from domain objects to template data: formatting, filtering, sorting, paging, grouping. */
 
@@ -71,12 +71,11 @@ export function sortRuns(runs: RunSummary[], key: SortKey, desc: boolean): RunSu
   });
 }
 
-function meanStd(xs: number[]): string {
-  if (xs.length === 0) return '–';
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  if (xs.length === 1) return `${(100 * m).toFixed(1)}%`;
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-  return `${(100 * m).toFixed(1)} ± ${(100 * sd).toFixed(1)}%`;
+/** Fractions as a percentage, with ± std when there is more than one. */
+function pctMeanStd(xs: number[]): string {
+  const { mean, std } = meanStd(xs);
+  if (mean == null) return '–';
+  return xs.length === 1 ? `${(100 * mean).toFixed(1)}%` : `${(100 * mean).toFixed(1)} ± ${(100 * std!).toFixed(1)}%`;
 }
 
 /** Group by the row label or an axis: mean ± std of the final accuracies over the group's finished runs. */
@@ -88,8 +87,8 @@ export function groupRuns(runs: RunSummary[], by: string) {
     const done = rs.filter((r) => r.status === 'finished');
     return {
       value, runs: rs.length, finished: done.length,
-      knn: meanStd(done.map((r) => r.finalKnnAcc).filter((v): v is number => v != null)),
-      linear: meanStd(done.map((r) => r.finalLinearAcc).filter((v): v is number => v != null)),
+      knn: pctMeanStd(done.map((r) => r.finalKnnAcc).filter((v): v is number => v != null)),
+      linear: pctMeanStd(done.map((r) => r.finalLinearAcc).filter((v): v is number => v != null)),
     };
   });
 }

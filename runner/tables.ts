@@ -80,7 +80,8 @@ function finalValue(store: RunStore, r: RunSummary, metric: MetricName): number 
   }
 }
 
-function meanStd(xs: number[]): { mean: number | null; std: number | null } {
+/** Mean and sample std (0 for one value; null for none). */
+export function meanStd(xs: number[]): { mean: number | null; std: number | null } {
   if (xs.length === 0) return { mean: null, std: null };
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;

@@ -38,9 +38,11 @@ export class RemoteExecutor {
         for (; stored < all.length; stored++) h.onMessage({ type: 'epoch', metrics: all[stored] });
       };
       while (!stopped) {
+        // State first, then the job's hash: a job read before its state turned `completed`
+        // would carry no return value (BullMQ sets both in one script, we read them in two).
+        const state = await this.queue.getJobState(id);
         const job = await this.queue.getJob(id);
-        if (!job) return { ended: 'crashed', detail: `job ${id} disappeared from the queue` };
-        const state = await job.getState();
+        if (!job || state === 'unknown') return { ended: 'crashed', detail: `job ${id} disappeared from the queue` };
         const p = job.progress as CellProgressUpdate | number;
         if (typeof p === 'object' && p) {
           if (!started && (p.type === 'started' || state === 'active')) {
@@ -53,8 +55,8 @@ export class RemoteExecutor {
             if (p.stepsPerEpoch) h.onMessage({ type: 'step', epoch: p.epoch, step: p.step, stepsPerEpoch: p.stepsPerEpoch, loss: p.loss });
           }
         }
-        if (state === 'completed') {
-          const r = job.returnvalue as CellReturn;
+        const r = job.returnvalue as CellReturn | null;
+        if (state === 'completed' && r) {
           if (!started) h.onMessage({ type: 'started', backend: r.backend });
           // The stored curve is the result's, whatever earlier attempts reported.
           h.onMessage({ type: 'epochs', all: r.epochs });

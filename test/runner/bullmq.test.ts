@@ -9,16 +9,27 @@ import { RemoteExecutor } from '../../runner/bullmq/remote-executor.ts';
 import { cellHash } from '../../runner/grid.ts';
 import { tinyConfig } from '../helpers/tiny.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
-import { startRedis } from '../helpers/redis.ts';
+import { startRedis as startRedisServer } from '../helpers/redis.ts';
 
 const bin = new URL('../../bin/simsiam.mjs', import.meta.url).pathname;
 const spec = new URL('../fixtures/sweep.json', import.meta.url).pathname;
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bullmq-'));
 
+/** Everything a test started, stopped after it whether it passed or failed, so a failure cannot hang the file. */
+const live: Array<() => unknown> = [];
+test.afterEach.always(async () => { while (live.length) await live.pop()!(); });
+
+async function startRedis() {
+  const r = await startRedisServer();
+  live.push(r.stop);
+  return r;
+}
+
 interface Proc { child: ChildProcess; out: () => string; exit: Promise<number | null> }
 
 function start(args: string[]): Proc {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.push(() => child.kill('SIGKILL'));
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -91,6 +102,7 @@ test.serial('a coordinator restarted mid-sweep loses and duplicates nothing; re-
   const redis = await startRedis();
   const db = path.join(tmp(), 'r.db');
   const queue = new Queue('restart', { connection: bullConnection(redis.url) });
+  live.push(() => queue.close());
   const c1 = coordinator(redis.url, 'restart', db);
   await until(() => c1.out().includes('to run as jobs'));
   t.is((await queue.getJobCounts('waiting')).waiting, 4, 'four cells queued before any worker exists');
@@ -122,6 +134,7 @@ test.serial('an unreachable Redis fails fast naming the URL; a malformed payload
 
   const redis = await startRedis();
   const queue = new Queue('malformed', { connection: bullConnection(redis.url) });
+  live.push(() => queue.close());
   const w = worker(redis.url, 'malformed');
   const job = await queue.add('cell', { experiment: 'e', cellHash: 'nothex', config: { epochs: 'many' }, backend: 'wasm' }, { attempts: 3 });
   let state = '';
@@ -138,6 +151,7 @@ test.serial('a cell that fails is retried with backoff, then reported failed wit
   const redis = await startRedis();
   const w = worker(redis.url, 'retry');
   const remote = new RemoteExecutor(redis.url, 'retry');
+  live.push(() => remote.close());
   const config = { ...tinyConfig(), data: { kind: 'cifar10' as const, dir: '/nonexistent/cifar', trainLimit: null, testLimit: null } };
   const cell = { experiment: 'retry', rowLabel: 'r', axes: {}, seed: 0, preset: 'tiny' as const, config, hash: cellHash(config) };
   const t0 = Date.now();
@@ -151,4 +165,25 @@ test.serial('a cell that fails is retried with backoff, then reported failed wit
   await remote.close();
   w.child.kill('SIGKILL');
   redis.stop();
+});
+
+test('a job seen completed before its return value is readable is polled again, not misread', async (t) => {
+  // A stand-in queue replays the window a real Redis opens between two reads: the job's
+  // state already `completed`, its hash read a moment earlier without a return value.
+  const ret = { backend: 'wasm', status: 'finished', epochs: [], linearAcc: null, seconds: 1 };
+  let polls = 0;
+  const fake = {
+    add: async () => {},
+    getJobState: async () => 'completed',
+    getJob: async () => ({ progress: 0, returnvalue: ++polls < 3 ? null : ret }),
+  };
+  const remote = Object.assign(Object.create(RemoteExecutor.prototype), { queue: fake }) as RemoteExecutor;
+  const config = tinyConfig();
+  const seen: string[] = [];
+  const handle = remote.run({ experiment: 'e', rowLabel: 'r', axes: {}, seed: 0, preset: 'tiny', config, hash: cellHash(config) }, 'wasm', {
+    onMessage: (m) => seen.push(m.type),
+  });
+  t.deepEqual(await handle.done, { ended: 'done', detail: '' });
+  t.is(polls, 3);
+  t.deepEqual(seen, ['started', 'epochs', 'done']);
 });

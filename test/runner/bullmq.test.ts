@@ -40,9 +40,9 @@ const worker = (url: string, queue: string) => start(['worker', '--redis', url, 
 const coordinator = (url: string, queue: string, db: string, ...extra: string[]) =>
   start(['run', spec, '--db', db, '--executor', 'bullmq', '--redis', url, '--queue', queue, '--backend', 'wasm', ...extra]);
 
-async function until(cond: () => boolean, ms = 120_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -104,12 +104,15 @@ test.serial('a coordinator restarted mid-sweep loses and duplicates nothing; re-
   const queue = new Queue('restart', { connection: bullConnection(redis.url) });
   live.push(() => queue.close());
   const c1 = coordinator(redis.url, 'restart', db);
-  await until(() => c1.out().includes('to run as jobs'));
-  t.is((await queue.getJobCounts('waiting')).waiting, 4, 'four cells queued before any worker exists');
+  const waiting = async () => (await queue.getJobCounts('waiting')).waiting;
+  // The coordinator announces the sweep, then adds its jobs: wait for them, not the line.
+  await until(async () => (await waiting()) === 4);
+  t.is(await waiting(), 4, 'four cells queued before any worker exists');
   c1.child.kill('SIGKILL');
   const again = coordinator(redis.url, 'restart', db);
   await until(() => again.out().includes('to run as jobs'));
-  t.is((await queue.getJobCounts('waiting')).waiting, 4, 'submitting the same sweep twice adds no job');
+  await new Promise((r) => setTimeout(r, 3000)); // time for any duplicate it would add
+  t.is(await waiting(), 4, 'submitting the same sweep twice adds no job');
   again.child.kill('SIGKILL');
   // Workers finish cells while no coordinator runs; their results wait in Redis.
   const w = [worker(redis.url, 'restart'), worker(redis.url, 'restart')];
@@ -137,8 +140,7 @@ test.serial('an unreachable Redis fails fast naming the URL; a malformed payload
   live.push(() => queue.close());
   const w = worker(redis.url, 'malformed');
   const job = await queue.add('cell', { experiment: 'e', cellHash: 'nothex', config: { epochs: 'many' }, backend: 'wasm' }, { attempts: 3 });
-  let state = '';
-  await until(() => { void job.getState().then((s) => (state = s)); return state === 'failed'; }, 30_000);
+  await until(async () => (await job.getState()) === 'failed', 30_000);
   const failed = (await queue.getJob(job.id!))!;
   t.regex(failed.failedReason, /malformed job payload: cellHash/);
   t.is(failed.attemptsMade, 1, 'not retried');

@@ -29,6 +29,8 @@ export interface EpochMetrics {
   seconds: number;
   /** Share of the epoch's wall time the step loop spent waiting for augmented views. */
   dataWaitShare: number;
+  /** Wall time of this epoch's kNN monitor (features of train and test sets, then the vote), 0 where not run; not in `seconds`. */
+  knnSeconds: number;
 }
 
 export interface StepInfo {
@@ -90,8 +92,8 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   const epochs: EpochMetrics[] = [];
   let status: TrainResult['status'] = 'finished';
   try {
-    const knn0 = cfg.monitor.knn.everyEpochs > 0 ? evaluateKnn(cfg, net, data, fmt) : null;
-    epochs.push({ epoch: 0, loss: NaN, zStd: NaN, knnAcc: knn0, lr: 0, seconds: 0, dataWaitShare: 0 });
+    const knn0 = timed(() => (cfg.monitor.knn.everyEpochs > 0 ? evaluateKnn(cfg, net, data, fmt) : null));
+    epochs.push({ epoch: 0, loss: NaN, zStd: NaN, knnAcc: knn0.value, lr: 0, seconds: 0, dataWaitShare: 0, knnSeconds: knn0.seconds });
     opts.hooks?.onEpoch?.(epochs[0]);
     for (let epoch = 1; epoch <= cfg.epochs && status === 'finished'; epoch++) {
       const te = performance.now();
@@ -141,9 +143,10 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
       const due = status === 'finished' && cfg.monitor.knn.everyEpochs > 0 &&
         (epoch % cfg.monitor.knn.everyEpochs === 0 || epoch === cfg.epochs);
       const seconds = (performance.now() - te) / 1000;
+      const knn = timed(() => (due ? evaluateKnn(cfg, net, data, fmt) : null));
       const m: EpochMetrics = {
-        epoch, loss: lossSum / done, zStd: stdSum / stdCount, knnAcc: due ? evaluateKnn(cfg, net, data, fmt) : null,
-        lr, seconds, dataWaitShare: waitMs / 1000 / seconds,
+        epoch, loss: lossSum / done, zStd: stdSum / stdCount, knnAcc: knn.value,
+        lr, seconds, dataWaitShare: waitMs / 1000 / seconds, knnSeconds: knn.seconds,
       };
       epochs.push(m);
       opts.hooks?.onEpoch?.(m);
@@ -157,6 +160,12 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
     predictorOpt.dispose();
     net.dispose();
   }
+}
+
+function timed<T>(f: () => T): { value: T; seconds: number } {
+  const t = performance.now();
+  const value = f();
+  return { value, seconds: (performance.now() - t) / 1000 };
 }
 
 function evaluateKnn(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt: ViewFormat): number {

@@ -7,12 +7,13 @@ export function pct(x: number | null | undefined): string {
 
 /** One line of the per-epoch monitor table. */
 export function epochLine(m: EpochMetrics, zRef: number): string {
-  if (m.epoch === 0) return `epoch   0 (random init)  kNN ${pct(m.knnAcc)}`;
+  const knnTime = m.knnSeconds ? ` (${m.knnSeconds.toFixed(1)}s)` : '';
+  if (m.epoch === 0) return `epoch   0 (random init)  kNN ${pct(m.knnAcc)}${knnTime}`;
   return [
     `epoch ${String(m.epoch).padStart(3)}`,
     `loss ${m.loss.toFixed(4).padStart(8)}`,
     `z_std ${m.zStd.toFixed(4)} (1/√d ${zRef.toFixed(4)})`,
-    `kNN ${pct(m.knnAcc).padStart(6)}`,
+    `kNN ${pct(m.knnAcc).padStart(6)}${knnTime}`,
     `lr ${m.lr.toExponential(2)}`,
     `${m.seconds.toFixed(1)}s`,
     `data wait ${pct(m.dataWaitShare)}`,

@@ -21,6 +21,7 @@ test.serial('a tiny run records the monitors of every epoch, starting from the r
     t.true(Number.isFinite(e.loss) && e.loss > -1 && e.loss < 1);
     t.true(e.zStd > 0);
     t.true(e.dataWaitShare >= 0 && e.dataWaitShare <= 1);
+    t.true(e.knnAcc == null ? e.knnSeconds === 0 : e.knnSeconds > 0, 'the kNN monitor is timed where it runs');
   }
   t.true(r.epochs[2].lr < r.epochs[1].lr, 'cosine decay');
   t.is(r.zStdReference, 1 / Math.sqrt(cfg.projector.dim));

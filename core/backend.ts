@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { registerWasmKernels } from './kernels/register.ts';
 import { installLowMemoryGradients } from './kernels/low-memory-gradients.ts';
+import { startThreadedWasm } from './wasm-threads.ts';
 
 /** Backends in the order `auto` tries them: the fastest that loads wins. */
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -24,7 +25,7 @@ const require = createRequire(import.meta.url);
 let active: BackendInfo | null = null;
 let wasmConfigured = false;
 
-async function tryLoad(name: BackendName): Promise<Omit<BackendInfo, 'skipped'>> {
+async function tryLoad(name: BackendName, threads: number): Promise<Omit<BackendInfo, 'skipped'>> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
@@ -38,10 +39,11 @@ async function tryLoad(name: BackendName): Promise<Omit<BackendInfo, 'skipped'>>
       if (!wasmConfigured) {
         const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
         wasm.setWasmPaths(dist + path.sep);
-        // Node loads the single-threaded SIMD binary (tfjs#3830); the count is honoured where threads load.
-        wasm.setThreadsCount(os.cpus().length);
+        wasm.setThreadsCount(threads);
         registerWasmKernels();
         wasmConfigured = true;
+        // One thread: the single-threaded SIMD binary, tfjs's own choice in Node.
+        if (threads > 1) await startThreadedWasm(dist, threads);
       }
       if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
       return {
@@ -63,13 +65,14 @@ async function tryLoad(name: BackendName): Promise<Omit<BackendInfo, 'skipped'>>
  * Select the compute backend. `auto` takes the first of {@link BACKENDS} that loads;
  * a named backend that fails to load is an error that says why.
  */
-export async function useBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+export async function useBackend(choice: BackendChoice = 'auto', opts: { threads?: number } = {}): Promise<BackendInfo> {
   if (active && (choice === 'auto' || choice === active.name)) return active;
+  const threads = opts.threads ?? Number(process.env.SIMSIAM_THREADS ?? 1);
   const order = choice === 'auto' ? BACKENDS : [choice];
   const skipped: string[] = [];
   for (const name of order) {
     try {
-      const info = await tryLoad(name);
+      const info = await tryLoad(name, threads);
       await tf.ready();
       installLowMemoryGradients();
       active = { ...info, skipped };

@@ -58,47 +58,67 @@ function timeAugmentation(cfg: TrainConfig, batch: number, views: number, reps: 
   return median(times);
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/**
- * Time the full training step (forward of all views, backward, both SGD updates) on
- * random 32x32 RGB batches: `warmup` untimed steps, then the median of `steps`.
- */
-export function benchStep(backend: BackendInfo, model: BenchModel, batch: number, steps: number, warmup: number): BenchResult {
+/** A model built once, whose training step can be timed in blocks (for alternating with a reference). */
+export interface StepTimer {
+  /** Run `n` steps; the wall time of each, ms. */
+  time(n: number): number[];
+  tensors(): number;
+  dispose(): void;
+}
+
+/** Build `model` at `batch` on the active backend, with random 32x32 RGB views. */
+export function openStepTimer(model: BenchModel, batch: number): StepTimer {
   const cfg: TrainConfig = { ...BENCH_MODELS[model], batchSize: batch };
   const net = buildSiamese(cfg, 3);
   const encoderOpt = new Sgd(cfg.optimizer, net.encoderVars);
   const predictorOpt = new Sgd(cfg.optimizer, net.predictorVars);
   const views = Array.from({ length: lossLayout(cfg.loss).views }, () => tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D);
   const ctx = { cfg, net, encoderOpt, predictorOpt, encoderLr: 0.01, predictorLr: 0.01 };
-  const times: number[] = [];
-  let afterFirst = 0;
-  let peak = process.memoryUsage().rss;
-  try {
-    for (let i = 0; i < warmup + steps; i++) {
+  return {
+    time: (n) => Array.from({ length: n }, () => {
       const t = performance.now();
       trainStep(ctx, views);
-      if (i >= warmup) times.push(performance.now() - t);
-      if (i === 0) afterFirst = tf.memory().numTensors;
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }
+      return performance.now() - t;
+    }),
+    tensors: () => tf.memory().numTensors,
+    dispose: () => {
+      tf.dispose(views);
+      encoderOpt.dispose();
+      predictorOpt.dispose();
+      net.dispose();
+    },
+  };
+}
+
+export const peakRssMb = (): number => (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
+
+/**
+ * Time the full training step (forward of all views, backward, both SGD updates) on
+ * random 32x32 RGB batches: `warmup` untimed steps, then the median of `steps`.
+ */
+export function benchStep(backend: BackendInfo, model: BenchModel, batch: number, steps: number, warmup: number): BenchResult {
+  const timer = openStepTimer(model, batch);
+  try {
+    timer.time(Math.max(warmup, 1));
+    const afterFirst = timer.tensors();
+    const times = timer.time(steps);
     const ms = median(times);
-    const augmentMs = timeAugmentation(cfg, batch, views.length, 5);
+    const cfg: TrainConfig = { ...BENCH_MODELS[model], batchSize: batch };
+    const augmentMs = timeAugmentation(cfg, batch, lossLayout(cfg.loss).views, 5);
     return {
       backend: backend.name, threads: backend.threads, model, batch,
       images_per_sec: (1000 * batch) / ms, step_ms_median: ms, steps,
-      tensors_after_first: afterFirst, tensors_after_last: tf.memory().numTensors,
-      peak_rss_mb: peak / 2 ** 20,
+      tensors_after_first: afterFirst, tensors_after_last: timer.tensors(),
+      peak_rss_mb: peakRssMb(),
       augment_ms: augmentMs,
       augment_share_if_inline: augmentMs / (ms + augmentMs),
     };
   } finally {
-    tf.dispose(views);
-    encoderOpt.dispose();
-    predictorOpt.dispose();
-    net.dispose();
+    timer.dispose();
   }
 }

@@ -4,6 +4,8 @@ import { PRESETS, type PresetName } from '../experiments/presets.ts';
 import { EXPERIMENTS, loadExperiment } from '../experiments/registry.ts';
 import { SpecError } from '../experiments/validate.ts';
 import { BENCH_MODELS, benchStep, type BenchModel, type BenchResult } from './bench.ts';
+import { compareStep, type CompareResult } from './bench-compare.ts';
+import { torchUnavailable } from './torch-reference.ts';
 import { defaultWorkers } from './environment.ts';
 import { expandGrid } from './grid.ts';
 import { renderTables, TABLE_FORMATS, type TableFormat } from './render-table.ts';
@@ -144,18 +146,38 @@ Re-running the same command resumes: finished cells are skipped.`)
     });
 
   program.command('bench')
-    .description('time the training step (images/s, median after warm-up) per model and batch size')
+    .description('time the training step (images/s, median after warm-up) per model and batch size; --compare times PyTorch beside it')
     .addOption(new Option('-m, --model <name...>', 'models to time').choices(Object.keys(BENCH_MODELS)).default(['resnet18-narrow', 'quick']))
-    .option('--batch <n...>', 'batch sizes', (v, acc: number[] | undefined) => [...(acc ?? []), integer(1)(v)])
-    .option('--steps <n>', 'timed steps', integer(1), 5)
+    .option('--batch <n...>', 'batch sizes (default: 64)', (v, acc: number[] | undefined) => [...(acc ?? []), integer(1)(v)])
+    .option('--steps <n>', 'timed steps (per round with --compare)', integer(1), 5)
     .option('--warmup <n>', 'untimed steps first', integer(0), 2)
+    .option('--compare', 'also time the PyTorch reference (bench/torch_step.py) of the same model and step, alternating, and print the ratio')
+    .option('--rounds <n>', 'with --compare: alternating rounds of --steps steps each', integer(1), 3)
+    .option('--threads <n>', 'wasm threads (the threaded SIMD binary when > 1; experimental in Node, see README)', integer(1), 1)
     .option('--json', 'print JSON (one object per model and batch)')
     .addOption(backendOption())
-    .action(async (opts: { model: BenchModel[]; batch?: number[]; steps: number; warmup: number; json?: boolean; backend: BackendChoice }) => {
-      const backend = await useBackend(opts.backend);
-      const results: BenchResult[] = [];
+    .action(async (opts: {
+      model: BenchModel[]; batch?: number[]; steps: number; warmup: number; compare?: boolean; rounds: number;
+      threads: number; json?: boolean; backend: BackendChoice;
+    }) => {
+      if (opts.compare) {
+        const missing = torchUnavailable();
+        if (missing) throw new SpecError(`--compare: ${missing}`);
+      }
+      const backend = await useBackend(opts.backend, { threads: opts.threads });
+      const results: (BenchResult | CompareResult)[] = [];
       for (const model of opts.model) {
         for (const batch of opts.batch ?? [64]) {
+          if (opts.compare) {
+            const r = await compareStep(backend, model, batch, opts);
+            results.push(r);
+            if (!opts.json) {
+              process.stdout.write(`${model} batch ${batch}: ${r.backend} (${r.threads} thread) ${r.images_per_sec.toFixed(2)} images/s, ` +
+                `PyTorch ${r.torch_version} (${r.torch_threads} thread) ${r.torch_images_per_sec.toFixed(2)} images/s, ` +
+                `ratio ${r.ratio_vs_torch.toFixed(3)} (${r.rounds} alternating rounds of ${r.steps_per_round} steps; peak RSS ${r.peak_rss_mb.toFixed(0)} MB)\n`);
+            }
+            continue;
+          }
           const r = benchStep(backend, model, batch, opts.steps, opts.warmup);
           results.push(r);
           if (!opts.json) {

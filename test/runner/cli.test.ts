@@ -8,9 +8,13 @@ import path from 'node:path';
 const run = promisify(execFile);
 const bin = new URL('../../bin/simsiam.mjs', import.meta.url).pathname;
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Run the CLI; a trailing object sets environment variables. */
+async function cli(...args: (string | { env: Record<string, string> })[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const last = args.at(-1);
+  const env = typeof last === 'object' ? { ...process.env, ...last.env } : process.env;
+  const argv = args.filter((a): a is string => typeof a === 'string');
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 120_000 });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...argv], { timeout: 120_000, env });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -71,4 +75,21 @@ test('bench prints JSON with images per second', async (t) => {
   t.is(row.batch, 8);
   t.true(row.images_per_sec > 0);
   t.is(row.tensors_after_last, row.tensors_after_first);
+});
+
+test('bench --compare times the PyTorch reference beside ours and gives the ratio', async (t) => {
+  const r = await cli('bench', '--compare', '--model', 'quick', '--batch', '8', '--steps', '1', '--rounds', '2', '--warmup', '1', '--json', '--backend', 'wasm');
+  t.is(r.code, 0, r.stderr);
+  const [row] = JSON.parse(r.stdout);
+  t.like(row, { backend: 'wasm', model: 'quick', batch: 8, rounds: 2, steps_per_round: 1 });
+  t.true(row.images_per_sec > 0 && row.torch_images_per_sec > 0);
+  t.true(Math.abs(row.ratio_vs_torch - row.images_per_sec / row.torch_images_per_sec) < 1e-9);
+  t.regex(row.torch_version, /^\d+\.\d+/);
+});
+
+test('bench --compare without torch stops before timing and says how to install it', async (t) => {
+  const r = await cli('bench', '--compare', '--model', 'quick', '--batch', '8', { env: { SIMSIAM_PYTHON: '/nonexistent/python3' } });
+  t.is(r.code, 2);
+  t.regex(r.stderr, /\/nonexistent\/python3 could not be run.*apt-get install python3-torch/);
+  t.is(r.stdout, '');
 });

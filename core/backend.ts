@@ -67,7 +67,7 @@ async function tryLoad(name: BackendName, threads: number): Promise<Omit<Backend
  */
 export async function useBackend(choice: BackendChoice = 'auto', opts: { threads?: number } = {}): Promise<BackendInfo> {
   if (active && (choice === 'auto' || choice === active.name)) return active;
-  const threads = opts.threads ?? Number(process.env.SIMSIAM_THREADS ?? 1);
+  const threads = opts.threads ?? envThreads();
   const order = choice === 'auto' ? BACKENDS : [choice];
   const skipped: string[] = [];
   for (const name of order) {
@@ -86,6 +86,15 @@ export async function useBackend(choice: BackendChoice = 'auto', opts: { threads
     }
   }
   throw new Error(`no backend loaded:\n  ${skipped.join('\n  ')}`);
+}
+
+/** SIMSIAM_THREADS: wasm threads for any command (default 1; see README, Compute backends). */
+function envThreads(): number {
+  const v = process.env.SIMSIAM_THREADS;
+  if (v == null || v === '') return 1;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`SIMSIAM_THREADS must be an integer >= 1, not '${v}'`);
+  return n;
 }
 
 /** The backend selected by the last {@link useBackend} call. */

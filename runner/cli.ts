@@ -153,12 +153,12 @@ Re-running the same command resumes: finished cells are skipped.`)
     .option('--warmup <n>', 'untimed steps first', integer(0), 2)
     .option('--compare', 'also time the PyTorch reference (bench/torch_step.py) of the same model and step, alternating, and print the ratio')
     .option('--rounds <n>', 'with --compare: alternating rounds of --steps steps each', integer(1), 3)
-    .option('--threads <n>', 'wasm threads (the threaded SIMD binary when > 1; experimental in Node, see README)', integer(1), 1)
+    .option('--threads <n>', 'wasm threads (default: $SIMSIAM_THREADS or 1; the threaded SIMD binary when > 1, experimental in Node, see README)', integer(1))
     .option('--json', 'print JSON (one object per model and batch)')
     .addOption(backendOption())
     .action(async (opts: {
       model: BenchModel[]; batch?: number[]; steps: number; warmup: number; compare?: boolean; rounds: number;
-      threads: number; json?: boolean; backend: BackendChoice;
+      threads?: number; json?: boolean; backend: BackendChoice;
     }) => {
       if (opts.compare) {
         const missing = torchUnavailable();
@@ -195,6 +195,10 @@ Re-running the same command resumes: finished cells are skipped.`)
 
 export async function main(argv: string[]): Promise<void> {
   try {
+    const threads = process.env.SIMSIAM_THREADS;
+    if (threads && !(Number.isInteger(Number(threads)) && Number(threads) >= 1)) {
+      throw new SpecError(`SIMSIAM_THREADS must be an integer >= 1 (wasm threads), not '${threads}'; unset it for one thread`);
+    }
     await buildProgram().parseAsync(argv);
   } catch (err) {
     const msg = err instanceof SpecError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -34,6 +34,10 @@ export async function startThreadedWasm(distDir: string, threads: number): Promi
   (os as { cpus: typeof os.cpus }).cpus = () => Array.from({ length: 2 * threads }, (_, i) => cores[i % cores.length]);
   try {
     if (!(await tf.setBackend('wasm'))) throw new Error('threaded wasm backend failed to initialise');
+    // XNNPACK's pool threads live as long as the backend, and Emscripten keeps a running
+    // pthread's worker referenced: without this, a finished command would never exit.
+    const pthreads = (tf.backend() as unknown as { wasm: { PThread?: { runningWorkers: { unref(): void }[] } } }).wasm.PThread;
+    for (const w of pthreads?.runningWorkers ?? []) w.unref();
   } finally {
     g.Blob = saved.Blob;
     URL.createObjectURL = saved.createObjectURL;

@@ -20,8 +20,12 @@ export interface CellOutcome {
  * Runs one cell in a child process and resolves when it exits. A crash, an OOM kill
  * or a signal becomes a `crashed` outcome with the exit code; it never rejects.
  */
-export function runCellProcess(config: TrainConfig, backend: BackendChoice, h: CellHandlers): { done: Promise<CellOutcome>; kill(): void } {
-  const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+export function runCellProcess(
+  config: TrainConfig, backend: BackendChoice, h: CellHandlers, threads = 1,
+): { done: Promise<CellOutcome>; kill(): void } {
+  // The user's SIMSIAM_THREADS wins; otherwise the sweep's share of the cores.
+  const env = { ...process.env, SIMSIAM_THREADS: process.env.SIMSIAM_THREADS || String(threads) };
+  const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
   let stderr = '';
   let last: CellMessage | null = null;
   child.stderr?.on('data', (d: Buffer) => {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { BackendChoice } from '../core/backend.ts';
 import type { ExperimentSpec, MetricName } from '../experiments/spec.ts';
 import { PRESETS } from '../experiments/presets.ts';
@@ -86,6 +87,9 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
   const todo = runs.filter(({ run }) => opts.force || !(DONE_STATUSES.includes(run.status) || fresh(run)));
   const summary: SweepSummary = { total: runs.length, skippedDone: runs.length - todo.length, ran: 0, byStatus: {} };
   const slots = opts.remote ? todo.length : Math.min(opts.workers, todo.length);
+  // Cores first go to cell processes (more cells per hour than threads: README, Compute
+  // backends); cores left over when there are fewer cells than cores become wasm threads.
+  const threads = Math.max(1, Math.floor(os.cpus().length / Math.max(slots, 1)));
   out.write(`${spec.name} (${spec.source}) at preset '${grid.preset}': ${runs.length} cells, ${summary.skippedDone} already done, ` +
     `${todo.length} to run ${opts.remote ? `as jobs on queue '${opts.remote.queue.name}'` : `on ${slots} worker(s)`}\n`);
   if (todo.length === 0) return summary;
@@ -145,7 +149,7 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
     };
     const handle: { done: Promise<CellOutcome>; kill(): void; acknowledge?(): Promise<void> } = opts.remote
       ? opts.remote.run(cell, opts.backend, { onMessage })
-      : runCellProcess(cell.config, opts.backend, { onMessage });
+      : runCellProcess(cell.config, opts.backend, { onMessage }, threads);
     active.set(run.id, handle);
     store.heartbeat([run.id]);
     const outcome = await handle.done;

@@ -77,6 +77,15 @@ test('bench prints JSON with images per second', async (t) => {
   t.is(row.tensors_after_last, row.tensors_after_first);
 });
 
+test('bench --threads 2 trains on the threaded wasm binary and exits when done', async (t) => {
+  const r = await cli('bench', '--threads', '2', '--model', 'quick', '--batch', '8', '--steps', '2', '--warmup', '1', '--json', '--backend', 'wasm');
+  t.is(r.code, 0, r.stderr);
+  const [row] = JSON.parse(r.stdout);
+  t.like(row, { backend: 'wasm', threads: 2, model: 'quick' });
+  t.true(row.images_per_sec > 0);
+  t.is(row.tensors_after_last, row.tensors_after_first);
+});
+
 test('bench --compare times the PyTorch reference beside ours and gives the ratio', async (t) => {
   const r = await cli('bench', '--compare', '--model', 'quick', '--batch', '8', '--steps', '1', '--rounds', '2', '--warmup', '1', '--json', '--backend', 'wasm');
   t.is(r.code, 0, r.stderr);

@@ -89,7 +89,7 @@ export async function useBackend(choice: BackendChoice = 'auto', opts: { threads
 }
 
 /** SIMSIAM_THREADS: wasm threads for any command (default 1; see README, Compute backends). */
-function envThreads(): number {
+export function envThreads(): number {
   const v = process.env.SIMSIAM_THREADS;
   if (v == null || v === '') return 1;
   const n = Number(v);

@@ -1,5 +1,5 @@
 import type { BackendInfo } from '../core/backend.ts';
-import { BENCH_MODELS, median, openStepTimer, peakRssMb, type BenchModel } from './bench.ts';
+import { benchConfig, median, openStepTimer, peakRssMb, type BenchModel } from './bench.ts';
 import { TorchReference } from './torch-reference.ts';
 
 export interface CompareResult {
@@ -28,7 +28,7 @@ export async function compareStep(
   opts: { rounds: number; steps: number; warmup: number; torchThreads?: number },
 ): Promise<CompareResult> {
   const ours = openStepTimer(model, batch);
-  const torch = await TorchReference.open({ ...BENCH_MODELS[model], batchSize: batch }, batch, opts.torchThreads);
+  const torch = await TorchReference.open(benchConfig(model, batch), batch, opts.torchThreads);
   try {
     ours.time(Math.max(opts.warmup, 1));
     await torch.time(Math.max(opts.warmup, 1));

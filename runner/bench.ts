@@ -71,9 +71,11 @@ export interface StepTimer {
   dispose(): void;
 }
 
+export const benchConfig = (model: BenchModel, batch: number): TrainConfig => ({ ...BENCH_MODELS[model], batchSize: batch });
+
 /** Build `model` at `batch` on the active backend, with random 32x32 RGB views. */
 export function openStepTimer(model: BenchModel, batch: number): StepTimer {
-  const cfg: TrainConfig = { ...BENCH_MODELS[model], batchSize: batch };
+  const cfg = benchConfig(model, batch);
   const net = buildSiamese(cfg, 3);
   const encoderOpt = new Sgd(cfg.optimizer, net.encoderVars);
   const predictorOpt = new Sgd(cfg.optimizer, net.predictorVars);
@@ -108,7 +110,7 @@ export function benchStep(backend: BackendInfo, model: BenchModel, batch: number
     const afterFirst = timer.tensors();
     const times = timer.time(steps);
     const ms = median(times);
-    const cfg: TrainConfig = { ...BENCH_MODELS[model], batchSize: batch };
+    const cfg = benchConfig(model, batch);
     const augmentMs = timeAugmentation(cfg, batch, lossLayout(cfg.loss).views, 5);
     return {
       backend: backend.name, threads: backend.threads, model, batch,

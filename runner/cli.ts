@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BACKENDS, useBackend, type BackendChoice } from '../core/backend.ts';
+import { BACKENDS, envThreads, useBackend, type BackendChoice } from '../core/backend.ts';
 import { PRESETS, type PresetName } from '../experiments/presets.ts';
 import { EXPERIMENTS, loadExperiment } from '../experiments/registry.ts';
 import { SpecError } from '../experiments/validate.ts';
@@ -153,7 +153,7 @@ Re-running the same command resumes: finished cells are skipped.`)
     .option('--warmup <n>', 'untimed steps first', integer(0), 2)
     .option('--compare', 'also time the PyTorch reference (bench/torch_step.py) of the same model and step, alternating, and print the ratio')
     .option('--rounds <n>', 'with --compare: alternating rounds of --steps steps each', integer(1), 3)
-    .option('--threads <n>', 'wasm threads (default: $SIMSIAM_THREADS or 1; the threaded SIMD binary when > 1, experimental in Node, see README)', integer(1))
+    .option('--threads <n>', 'wasm threads (default: $SIMSIAM_THREADS or 1; more than 1 loads the threaded SIMD binary, see README)', integer(1))
     .option('--json', 'print JSON (one object per model and batch)')
     .addOption(backendOption())
     .action(async (opts: {
@@ -195,9 +195,10 @@ Re-running the same command resumes: finished cells are skipped.`)
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    const threads = process.env.SIMSIAM_THREADS;
-    if (threads && !(Number.isInteger(Number(threads)) && Number(threads) >= 1)) {
-      throw new SpecError(`SIMSIAM_THREADS must be an integer >= 1 (wasm threads), not '${threads}'; unset it for one thread`);
+    try {
+      envThreads(); // checked before anything runs, not when a cell process loads its backend
+    } catch (err) {
+      throw new SpecError(`${(err as Error).message}; unset it for one wasm thread`);
     }
     await buildProgram().parseAsync(argv);
   } catch (err) {

@@ -22,15 +22,16 @@ s.saveExperiment('big', 'A big sweep', { name: 'big', title: 'A big sweep', sour
 for (let i = 0; i < runs; i++) {
   const r = s.enqueue({ experiment: 'big', cellHash: `h${i}`, rowLabel: `row ${i % 10}`, axes: { batchSize: 64 << (i % 5) },
     seed: Math.floor(i / 50), preset: 'small', config: { projector: { dim: 256 }, similarity: { kind: 'cosine' } } }, env);
-  s.start(r.id, 'wasm', env);
+  s.claim(r.id, { ...env, owner: 'w' }, { staleMs: 30_000, endedBefore: new Date() });
+  s.setBackend(r.id, 'w', 'wasm');
   const pts: MetricPoint[] = [];
   for (let e = 1; e <= epochs; e++) {
     for (const [name, v] of [['loss', -e / epochs], ['z_std', 0.06], ['knn_acc', 0.5 + e / (3 * epochs)], ['lr', 0.1 * (1 - e / epochs)], ['linear_acc', 0.7]] as const) {
       pts.push({ name, epoch: e, step: e * 30, value: v + (i % 7) / 1000 });
     }
   }
-  s.logMetrics(r.id, pts);
-  s.finish(r.id, 'finished');
+  s.logMetrics(r.id, 'w', pts);
+  s.finish(r.id, 'w', 'finished');
 }
 s.close();
 console.log(`generated ${runs} runs x ${epochs} epochs x 5 metrics (${runs * epochs * 5} rows) in ${((performance.now() - t0) / 1000).toFixed(0)}s, ${(fs.statSync(db).size / 2 ** 20).toFixed(0)} MiB`);

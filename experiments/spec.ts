@@ -13,8 +13,9 @@ export interface TableRow {
   label: string;
   /**
    * Changes to the preset's configuration, merged into it; switching a `kind` drops the
-   * fields the new variant lacks. A function of the preset's configuration (in .ts specs)
-   * for rows that scale with it, e.g. a warmup of a tenth of the epochs.
+   * fields the new variant lacks. A function of the preset's configuration (with the
+   * `--set` overrides that apply to it) in .ts specs, for rows that scale with it, e.g.
+   * a warmup of a tenth of the epochs.
    */
   set: DeepPartial<TrainConfig> | ((base: TrainConfig) => DeepPartial<TrainConfig>);
   /** The paper's number (ImageNet linear top-1, %), a word such as 'unstable', or null where it reports none. */
@@ -32,7 +33,7 @@ export type Axes = Record<string, readonly unknown[]>;
 export interface ExperimentSpec {
   name: string;
   title: string;
-  /** Where in the paper, e.g. 'Table 1' or 'Sec. 4.5'. */
+  /** Where in the paper, e.g. 'Table 1' or 'Sec. 4.5'; `custom` for a user's own. */
   source: string;
   /** The scale preset when --preset is not given. */
   preset: PresetName;
@@ -46,7 +47,29 @@ export interface ExperimentSpec {
   notes?: string;
 }
 
-/** Identity helper that types an experiment spec (and catches typos in `set` at compile time). */
-export function defineExperiment(spec: ExperimentSpec): ExperimentSpec {
-  return spec;
+/** A spec as written: only `name` and `rows` (each `label` and `set`) are required. */
+export type ExperimentSpecInput =
+  & Pick<ExperimentSpec, 'name' | 'axes' | 'paperMetric' | 'notes'>
+  & Partial<Pick<ExperimentSpec, 'title' | 'source' | 'preset' | 'seeds' | 'metric'>>
+  & { rows: (Omit<TableRow, 'paper'> & { paper?: TableRow['paper'] })[] };
+
+/** The values of the optional spec fields (the title defaults to the name). */
+export const SPEC_DEFAULTS = { source: 'custom', preset: 'small', seeds: [0], metric: 'knn_acc' } as const satisfies Partial<ExperimentSpec>;
+
+/** Fill in the optional fields of a spec. */
+export function withDefaults(spec: ExperimentSpecInput): ExperimentSpec {
+  return {
+    ...spec,
+    title: spec.title ?? spec.name,
+    source: spec.source ?? SPEC_DEFAULTS.source,
+    preset: spec.preset ?? SPEC_DEFAULTS.preset,
+    seeds: spec.seeds ?? [...SPEC_DEFAULTS.seeds],
+    metric: spec.metric ?? SPEC_DEFAULTS.metric,
+    rows: spec.rows.map((r) => ({ ...r, paper: r.paper ?? null })),
+  };
+}
+
+/** Types an experiment spec (catching typos in `set` at compile time) and fills in its defaults. */
+export function defineExperiment(spec: ExperimentSpecInput): ExperimentSpec {
+  return withDefaults(spec);
 }

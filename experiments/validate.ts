@@ -32,6 +32,11 @@ export function validateConfig(input: unknown, context = 'config'): TrainConfig 
   throw new SpecError(`invalid ${context}:\n  ${r.error.issues.map((i) => describeIssue(input, i)).join('\n  ')}`);
 }
 
+/** Whether a configuration passes validation. */
+export function isValidConfig(input: unknown): boolean {
+  return trainConfigSchema.safeParse(input).success;
+}
+
 /** Parse the value of `--set path=value`: JSON when it parses (numbers, booleans, null, objects), else a string. */
 function parseValue(raw: string): unknown {
   try {
@@ -88,32 +93,54 @@ export function mergeConfig(base: TrainConfig, partial: unknown, context = 'conf
   return validateConfig(out, context);
 }
 
+/** One `--set path=value`, parsed. */
+export interface Override {
+  /** As the user wrote it, for messages. */
+  raw: string;
+  path: string[];
+  value: unknown;
+}
+
+/** Parse `path=value` (the value as JSON when it parses, else a string). */
+export function parseOverride(raw: string): Override {
+  const eq = raw.indexOf('=');
+  if (eq <= 0) throw new SpecError(`--set ${raw}: expected path=value, e.g. --set stopGradient=false`);
+  return { raw, path: raw.slice(0, eq).split('.'), value: parseValue(raw.slice(eq + 1)) };
+}
+
+/**
+ * Set one override in `config` (mutated) where its path names an existing field; returns
+ * false, changing nothing, where it does not. `strict` throws instead, naming the fields
+ * that do exist there.
+ */
+export function setOverride(config: Record<string, unknown>, o: Override, strict: boolean): boolean {
+  let node = config;
+  for (let i = 0; i < o.path.length - 1; i++) {
+    const next = node[o.path[i]];
+    if (next == null || typeof next !== 'object') {
+      if (!strict) return false;
+      throw new SpecError(`--set ${o.raw}: ${o.path.slice(0, i + 1).join('.')} is not an object; fields here: ${Object.keys(node).join(', ')}`);
+    }
+    node = next as Record<string, unknown>;
+  }
+  const leaf = o.path[o.path.length - 1];
+  if (!(leaf in node)) {
+    if (!strict) return false;
+    throw new SpecError(`--set ${o.raw}: unknown field ${o.path.join('.')}; fields here: ${Object.keys(node).join(', ')}`);
+  }
+  node[leaf] = structuredClone(o.value);
+  if (leaf === 'kind') keepVariantFields(node, o.path.slice(0, -1));
+  return true;
+}
+
 /**
  * Apply `path=value` overrides to a copy of `base`. A path must name an existing
  * field (no new keys); the result is validated as a whole, so a wrong type or range
  * is reported with its path. A whole component can be given as JSON:
  * `--set 'predictor={"kind":"frozen","hidden":64}'`.
  */
-export function applyOverrides(base: TrainConfig, sets: string[]): TrainConfig {
+export function applyOverrides(base: TrainConfig, sets: string[], context = 'overrides'): TrainConfig {
   const out = structuredClone(base) as unknown as Record<string, unknown>;
-  for (const s of sets) {
-    const eq = s.indexOf('=');
-    if (eq <= 0) throw new SpecError(`--set ${s}: expected path=value, e.g. --set stopGradient=false`);
-    const path = s.slice(0, eq).split('.');
-    let node: Record<string, unknown> = out;
-    for (let i = 0; i < path.length - 1; i++) {
-      const next = node[path[i]];
-      if (next == null || typeof next !== 'object') {
-        throw new SpecError(`--set ${s}: ${path.slice(0, i + 1).join('.')} is not an object; fields here: ${Object.keys(node).join(', ')}`);
-      }
-      node = next as Record<string, unknown>;
-    }
-    const leaf = path[path.length - 1];
-    if (!(leaf in node)) {
-      throw new SpecError(`--set ${s}: unknown field ${path.join('.')}; fields here: ${Object.keys(node).join(', ')}`);
-    }
-    node[leaf] = parseValue(s.slice(eq + 1));
-    if (leaf === 'kind') keepVariantFields(node, path.slice(0, -1));
-  }
-  return validateConfig(out, 'overrides');
+  for (const s of sets) setOverride(out, parseOverride(s), true);
+  return validateConfig(out, context);
 }

@@ -3,9 +3,9 @@ import { BACKENDS, envThreads, useBackend, type BackendChoice } from '../core/ba
 import { PRESETS, type PresetName } from '../experiments/presets.ts';
 import { EXPERIMENTS, loadExperiment } from '../experiments/registry.ts';
 import { SpecError } from '../experiments/validate.ts';
-import { BENCH_MODELS, benchStep, type BenchModel, type BenchResult } from './bench.ts';
-import { compareStep, type CompareResult } from './bench-compare.ts';
-import { torchUnavailable } from './torch-reference.ts';
+import { BENCH_MODELS, benchStep, type BenchModel, type BenchResult } from '../bench/step.ts';
+import { compareStep, type CompareResult } from '../bench/compare.ts';
+import { torchUnavailable } from '../bench/torch-reference.ts';
 import { defaultWorkers } from './environment.ts';
 import { expandGrid } from './grid.ts';
 import { renderTables, TABLE_FORMATS, type TableFormat } from './render-table.ts';
@@ -15,6 +15,8 @@ import { buildTable } from './tables.ts';
 import { checkRedis, DEFAULT_QUEUE } from './bullmq/connection.ts';
 import { RemoteExecutor } from './bullmq/remote-executor.ts';
 import { startWorker } from './bullmq/worker.ts';
+import { installShutdown, onShutdown } from './shutdown.ts';
+import { describeUserError } from './user-error.ts';
 
 const backendOption = () => new Option('-b, --backend <name>', 'compute backend').choices(['auto', ...BACKENDS]).default('auto');
 const dbOption = () => new Option('--db <file>', 'results database (SQLite)').default('results.db');
@@ -125,13 +127,8 @@ Re-running the same command resumes: finished cells are skipped.`)
     .action(async (opts: { redis: string; queue: string; concurrency: number; backend?: BackendChoice; lockMs: number }) => {
       await checkRedis(opts.redis);
       const worker = startWorker({ ...opts });
-      process.stdout.write(`worker on ${opts.redis} queue '${opts.queue}', concurrency ${opts.concurrency}\n`);
-      const stop = async () => {
-        await worker.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      onShutdown(() => worker.stop());
+      process.stdout.write(`worker on ${opts.redis} queue '${opts.queue}', concurrency ${opts.concurrency}; Ctrl-C puts its running cells back in the queue and stops\n`);
     });
 
   program.command('dashboard')
@@ -142,6 +139,7 @@ Re-running the same command resumes: finished cells are skipped.`)
     .action(async (opts: { db: string; port: number; host: string }) => {
       const { serveDashboard } = await import('../dashboard/server.ts');
       const d = await serveDashboard(opts);
+      onShutdown(() => d.close());
       process.stdout.write(`dashboard on ${d.url} (database ${opts.db}); Ctrl-C stops it\n`);
     });
 
@@ -194,6 +192,7 @@ Re-running the same command resumes: finished cells are skipped.`)
 }
 
 export async function main(argv: string[]): Promise<void> {
+  installShutdown(); // SIGINT/SIGTERM stop every command within seconds, its children with it
   try {
     try {
       envThreads(); // checked before anything runs, not when a cell process loads its backend
@@ -202,8 +201,9 @@ export async function main(argv: string[]): Promise<void> {
     }
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    const msg = err instanceof SpecError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`simsiam: ${msg}\n`);
-    process.exitCode = err instanceof SpecError ? 2 : 1;
+    // A user's mistake (a spec, a path, a port) gets one line and exit 2; a bug keeps its stack.
+    const user = err instanceof SpecError ? err.message : describeUserError(err);
+    process.stderr.write(`simsiam: ${user ?? (err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+    process.exitCode = user != null ? 2 : 1;
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { BackendChoice } from '../core/backend.ts';
 import type { ExperimentSpec, MetricName } from '../experiments/spec.ts';
@@ -9,11 +10,14 @@ import { expandGrid, type Cell, type GridOptions } from './grid.ts';
 import type { RemoteExecutor } from './bullmq/remote-executor.ts';
 import { runCellProcess, type CellOutcome } from './local-executor.ts';
 import { SweepProgress } from './progress.ts';
-import { DONE_STATUSES, type MetricPoint, type Run, type RunStore } from './store/run-store.ts';
+import { onShutdown } from './shutdown.ts';
+import { DONE_STATUSES, type Claimant, type ClaimRule, type MetricPoint, type Run, type RunStore } from './store/run-store.ts';
 
 /** A running cell whose heartbeat is older than this was left by a process that died. */
 export const STALE_MS = 30_000;
 const HEARTBEAT_MS = 5_000;
+/** How often a sweep waiting for another process's cells looks again. */
+const WAIT_POLL_MS = 1_000;
 
 export interface SweepOptions extends GridOptions {
   workers: number;
@@ -29,8 +33,18 @@ export interface SweepOptions extends GridOptions {
 export interface SweepSummary {
   total: number;
   skippedDone: number;
+  /** Cells this process ran. */
   ran: number;
+  /** Cells another process ran while this one waited for them. */
+  ranElsewhere: number;
+  /** How the cells that ended during the sweep ended (here or elsewhere). */
   byStatus: Record<string, number>;
+}
+
+/** This process as a claimant of cells. */
+export function claimant(): Claimant {
+  const env = runEnvironment();
+  return { ...env, owner: `${env.host}:${env.pid}:${randomBytes(4).toString('hex')}` };
 }
 
 /** Whether a process of this host is alive (signal 0 probes without killing). */
@@ -67,46 +81,89 @@ function epochPoints(m: { epoch: number; loss: number; zStd: number; knnAcc: num
 }
 
 /**
- * Run an experiment's grid: expand and validate every cell, record them, then run the
- * unfinished ones `workers` at a time, each in its own process. Finished and diverged
- * cells are skipped unless `force`; cells left running by a dead process are rerun.
- * A failing cell is recorded as failed and the sweep goes on.
+ * Run an experiment's grid: expand and validate every cell, record them, then claim and
+ * run the unfinished ones `workers` at a time, each in its own process. Finished and
+ * diverged cells are skipped unless `force`. A cell is claimed atomically before it runs,
+ * so sweeps of the same experiment sharing a database never run a cell twice: cells
+ * another live process holds are waited for, cells of a process that died are taken
+ * over. A failing cell is recorded as failed and the sweep goes on.
  */
 export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: SweepOptions): Promise<SweepSummary> {
   const grid = expandGrid(spec, opts);
   const out = opts.out ?? process.stdout;
-  const env = runEnvironment();
+  const me = claimant();
+  const rule: ClaimRule = { staleMs: STALE_MS, endedBefore: new Date(), force: opts.force };
   store.saveExperiment(spec.name, spec.title, storedSpec(spec, grid.preset));
   for (const s of new Map(grid.skipped.map((x) => [x.rowLabel, x])).values()) out.write(`skipping row "${s.rowLabel}": ${s.reason}\n`);
-  const dead = store.findRuns({ experiment: spec.name, status: ['running'] }).filter((r) => r.host === env.host && !pidAlive(r.pid));
-  for (const r of dead) store.finish(r.id, 'interrupted', `process ${r.pid} that ran it is gone`);
-  const stale = store.markStale(STALE_MS);
-  if (dead.length + stale.length) out.write(`${dead.length + stale.length} cell(s) left running by a process that died: rerunning\n`);
-  const runs = grid.cells.map((c) => ({ cell: c, run: store.enqueue({ ...c, cellHash: c.hash }, env) }));
-  const fresh = (r: Run) => r.status === 'running' && r.heartbeatAt && Date.now() - r.heartbeatAt.getTime() < STALE_MS;
-  const todo = runs.filter(({ run }) => opts.force || !(DONE_STATUSES.includes(run.status) || fresh(run)));
-  const summary: SweepSummary = { total: runs.length, skippedDone: runs.length - todo.length, ran: 0, byStatus: {} };
-  const slots = opts.remote ? todo.length : Math.min(opts.workers, todo.length);
+  for (const p of grid.partialOverrides) out.write(`--set ${p.set} applies only where the field exists; not to: ${p.skippedRows.map((r) => `"${r}"`).join(', ')}\n`);
+  const runs = grid.cells.map((c) => ({ cell: c, run: store.enqueue({ ...c, cellHash: c.hash }, me) }));
+  const pending = runs.filter(({ run }) => opts.force || !DONE_STATUSES.includes(run.status));
+  const elsewhere = pending.filter(({ run }) => run.status === 'running' && ownerAlive(run, me)).length;
+  const summary: SweepSummary = { total: runs.length, skippedDone: runs.length - pending.length, ran: 0, ranElsewhere: 0, byStatus: {} };
+  const slots = opts.remote ? pending.length : Math.min(opts.workers, pending.length);
   // Cores first go to cell processes (more cells per hour than threads: README, Compute
   // backends); cores left over when there are fewer cells than cores become wasm threads.
   const threads = Math.max(1, Math.floor(os.cpus().length / Math.max(slots, 1)));
   out.write(`${spec.name} (${spec.source}) at preset '${grid.preset}': ${runs.length} cells, ${summary.skippedDone} already done, ` +
-    `${todo.length} to run ${opts.remote ? `as jobs on queue '${opts.remote.queue.name}'` : `on ${slots} worker(s)`}\n`);
-  if (todo.length === 0) return summary;
+    `${pending.length} to run ${opts.remote ? `as jobs on queue '${opts.remote.queue.name}'` : `on ${slots} worker(s)`}` +
+    `${elsewhere ? ` (${elsewhere} running in another process: waiting for those)` : ''}\n`);
+  if (pending.length === 0) return summary;
 
-  const progress = new SweepProgress(todo.length, out);
-  const active = new Map<number, { kill(): void }>();
-  const beat = setInterval(() => store.heartbeat([...active.keys()]), HEARTBEAT_MS);
-  const interrupt = () => {
+  const progress = new SweepProgress(pending.length, out);
+  const active = new Map<number, { kill(): void; lost: boolean }>();
+  const tally = (status: string) => (summary.byStatus[status] = (summary.byStatus[status] ?? 0) + 1);
+  const beat = setInterval(() => {
+    // A process that lost a cell (it looked dead to another, which took it) stops it at once.
+    for (const id of store.heartbeat([...active.keys()], me.owner)) {
+      const h = active.get(id);
+      if (h) (h.lost = true), h.kill();
+    }
+  }, HEARTBEAT_MS);
+  let stopping = false;
+  const unregister = onShutdown((signal) => {
+    stopping = true;
     for (const [id, h] of active) {
       h.kill();
-      store.finish(id, 'interrupted', 'the sweep was interrupted');
+      store.finish(id, me.owner, 'interrupted', `the sweep was stopped (${signal})`);
     }
     progress.stop();
-    process.exit(130);
+  });
+
+  const queue = [...pending];
+  let waitingShown = false;
+  /** The next cell this process wins a claim on; waits while other live processes hold the rest; null when none is left. */
+  const nextCell = async (): Promise<{ cell: Cell; run: Run } | null> => {
+    while (!stopping) {
+      let waiting = 0;
+      for (const item of [...queue]) {
+        if (store.claim(item.run.id, me, rule)) {
+          queue.splice(queue.indexOf(item), 1);
+          return item;
+        }
+        const now = store.getRun(item.run.id);
+        if (now.status === 'running' && now.host === me.host && !pidAlive(now.pid)) {
+          // Its owner on this host is gone: release it for the next round of claims.
+          store.finish(now.id, now.owner ?? '', 'interrupted', `process ${now.pid} that ran it is gone`);
+          waiting++;
+        } else if (now.status === 'running') {
+          waiting++;
+        } else {
+          // Ended by another process since this sweep began: a result, not work for us.
+          queue.splice(queue.indexOf(item), 1);
+          summary.ranElsewhere++;
+          tally(now.status);
+          progress.finished(now.id, `${now.status} ${cellLabel(item.cell)} (run by another process)`);
+        }
+      }
+      if (queue.length === 0) return null;
+      if (!waitingShown && waiting) {
+        waitingShown = true;
+        progress.log(`waiting for ${waiting} cell(s) held by another process; they are taken over if it dies`);
+      }
+      await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+    }
+    return null;
   };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
 
   const runOne = async ({ cell, run }: { cell: Cell; run: Run }) => {
     const label = cellLabel(cell);
@@ -116,12 +173,14 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
     let lastLoss: number | null = null;
     let lastKnn: number | null = null;
     let status: 'finished' | 'diverged' | 'failed' = 'failed';
-    let begun = false;
+    const owned = (ok: boolean) => {
+      if (!ok && !handle.lost) (handle.lost = true), handle.kill();
+    };
     const onMessage = (m: CellMessage) => {
+      if (handle.lost || stopping) return;
       switch (m.type) {
         case 'started':
-          if (!begun) store.start(run.id, m.backend, env);
-          begun = true;
+          owned(store.setBackend(run.id, me.owner, m.backend));
           break;
         case 'step':
           lastStep = (m.epoch - 1) * m.stepsPerEpoch + m.step;
@@ -130,35 +189,40 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
           progress.update(run.id, { label, epoch: m.epoch, epochs: cell.config.epochs, step: m.step, stepsPerEpoch: m.stepsPerEpoch, loss: m.loss, startedMs: started });
           break;
         case 'epoch':
-          store.logMetrics(run.id, epochPoints(m.metrics, lastStep));
-          if (opts.verbose || todo.length === 1) progress.log(`${label}: ${epochLine(m.metrics, 1 / Math.sqrt(cell.config.projector.dim))}`);
+          owned(store.logMetrics(run.id, me.owner, epochPoints(m.metrics, lastStep)));
+          if (opts.verbose || pending.length === 1) progress.log(`${label}: ${epochLine(m.metrics, 1 / Math.sqrt(cell.config.projector.dim))}`);
           if (m.metrics.knnAcc != null) lastKnn = m.metrics.knnAcc;
           break;
         case 'epochs':
-          store.replaceMetrics(run.id, m.all.flatMap((e) => epochPoints(e, e.epoch * stepsPerEpoch)));
+          owned(store.replaceMetrics(run.id, me.owner, m.all.flatMap((e) => epochPoints(e, e.epoch * stepsPerEpoch))));
           lastKnn = [...m.all].reverse().find((e) => e.knnAcc != null)?.knnAcc ?? lastKnn;
           break;
         case 'done':
-          if (m.linearAcc != null) store.logMetrics(run.id, [{ name: 'linear_acc' as MetricName, epoch: cell.config.epochs, step: lastStep, value: m.linearAcc }]);
+          if (m.linearAcc != null) owned(store.logMetrics(run.id, me.owner, [{ name: 'linear_acc' as MetricName, epoch: cell.config.epochs, step: lastStep, value: m.linearAcc }]));
           status = m.status;
-          store.finish(run.id, m.status);
+          owned(store.finish(run.id, me.owner, m.status));
           break;
         case 'error':
           break;
       }
     };
-    const handle: { done: Promise<CellOutcome>; kill(): void; acknowledge?(): Promise<void> } = opts.remote
+    const exec = opts.remote
       ? opts.remote.run(cell, opts.backend, { onMessage })
       : runCellProcess(cell.config, opts.backend, { onMessage }, threads);
+    const handle: { done: Promise<CellOutcome>; kill(): void; acknowledge?(): Promise<void>; lost: boolean } = { ...exec, lost: false };
     active.set(run.id, handle);
-    store.heartbeat([run.id]);
     const outcome = await handle.done;
     active.delete(run.id);
-    if (outcome.ended !== 'done') store.finish(run.id, 'failed', outcome.detail);
+    if (stopping) return;
+    if (handle.lost) {
+      progress.finished(run.id, `lost ${label}: another process took it over (this one looked dead to it)`);
+      return;
+    }
+    if (outcome.ended !== 'done') store.finish(run.id, me.owner, 'failed', outcome.detail);
     // A remote result leaves Redis only once it is stored.
     if (outcome.ended !== 'crashed') await handle.acknowledge?.();
     summary.ran++;
-    summary.byStatus[status] = (summary.byStatus[status] ?? 0) + 1;
+    tally(status);
     const secs = ((Date.now() - started) / 1000).toFixed(0);
     progress.finished(run.id, outcome.ended === 'done'
       ? `${status} ${label}: loss ${(lastLoss as number | null)?.toFixed(4) ?? '-'}, kNN ${pct(lastKnn)} (${secs}s)`
@@ -166,15 +230,19 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
   };
 
   try {
-    const queue = [...todo];
     await Promise.all(Array.from({ length: slots }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await runOne(next);
+      for (let next = await nextCell(); next; next = await nextCell()) await runOne(next);
     }));
   } finally {
     clearInterval(beat);
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    unregister();
     progress.stop();
   }
   return summary;
+}
+
+/** Whether the process holding a running cell is alive: by pid on this host, by heartbeat elsewhere. */
+function ownerAlive(r: Run, me: Claimant): boolean {
+  if (r.host === me.host) return pidAlive(r.pid);
+  return r.heartbeatAt != null && Date.now() - r.heartbeatAt.getTime() < STALE_MS;
 }

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { BackendChoice } from '../../core/backend.ts';
 import type { EpochMetrics } from '../../core/train.ts';
 import { runCellProcess } from '../local-executor.ts';
@@ -16,14 +16,31 @@ export interface WorkerOptions {
   log?: (line: string) => void;
 }
 
+/** How long a stopping worker waits for Redis (to hand its jobs back, to close) before it exits anyway. */
+const STOP_WAIT_MS = 2500;
+
+const within = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+
+export interface CellWorker {
+  worker: Worker;
+  /**
+   * Stop now: kill the running cells' processes, put their jobs back in the queue (not
+   * counted as an attempt), close. Bounded in time when Redis is unreachable: then the
+   * jobs' locks lapse and BullMQ's stalled check puts them back.
+   */
+  stop(): Promise<void>;
+}
+
 /**
  * A worker on any machine: takes cells from the queue and runs each in its own process
  * with the same engine as the local executor. Progress goes to the job; the result is
  * the job's return value. A malformed payload fails the job at once, without retries.
  */
-export function startWorker(opts: WorkerOptions): Worker {
+export function startWorker(opts: WorkerOptions): CellWorker {
   const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
-  const processor = async (job: Job): Promise<CellReturn> => {
+  const running = new Map<string, { job: Job; token: string | undefined; kill(): void }>();
+  let stopping = false;
+  const processor = async (job: Job, token?: string): Promise<CellReturn> => {
     let payload;
     try {
       payload = parsePayload(job.data);
@@ -55,16 +72,29 @@ export function startWorker(opts: WorkerOptions): Worker {
         else if (m.type === 'done') result = { status: m.status, linearAcc: m.linearAcc, seconds: m.seconds };
       },
     });
-    const outcome = await handle.done;
+    running.set(job.id!, { job, token, kill: handle.kill });
+    const outcome = await handle.done.finally(() => running.delete(job.id!));
+    if (stopping) throw new WaitingError(); // stop() has moved the job back to the queue
     if (outcome.ended !== 'done' || !result) throw new Error(outcome.detail || 'the cell ended without a result');
     log(`job ${job.id}: ${(result as CellReturn).status}`);
     return { ...(result as Omit<CellReturn, 'epochs' | 'backend'>), backend, epochs };
   };
-  return new Worker(opts.queue, processor, {
+  const worker = new Worker(opts.queue, processor, {
     connection: bullConnection(opts.redis),
     concurrency: opts.concurrency,
     lockDuration: opts.lockMs,
     stalledInterval: Math.max(1000, Math.floor(opts.lockMs / 2)),
     maxStalledCount: 3,
   });
+  worker.on('error', (err) => log(`worker: ${err.message}`));
+  const stop = async () => {
+    stopping = true;
+    await within(worker.pause(true), STOP_WAIT_MS); // no new job is fetched from here on
+    const jobs = [...running.values()];
+    for (const r of jobs) r.kill();
+    const back = await within(Promise.all(jobs.map((r) => r.job.moveToWait(r.token))), STOP_WAIT_MS);
+    if (jobs.length) log(back ? `${jobs.length} job(s) put back in the queue` : `Redis did not answer: ${jobs.length} job(s) go back when their lock lapses`);
+    await within(worker.close(true), STOP_WAIT_MS);
+  };
+  return { worker, stop };
 }

@@ -33,9 +33,26 @@ export interface RunEnvironment {
   pid: number;
 }
 
+/** A process that runs cells: its environment and a token unique to it. */
+export interface Claimant extends RunEnvironment {
+  /** host:pid:random, so that two processes (or one reusing a pid) never share it. */
+  owner: string;
+}
+
+/** Which runs a claim may take, besides queued and interrupted ones. */
+export interface ClaimRule {
+  /** A running run whose heartbeat is older than this was left by a process that died. */
+  staleMs: number;
+  /** Failed runs (and, with `force`, finished and diverged ones) that ended before this: not those ended since. */
+  endedBefore: Date;
+  force?: boolean;
+}
+
 export interface Run extends CellRecord, RunEnvironment {
   id: number;
   status: RunStatus;
+  /** The claimant holding (or that last held) the run. */
+  owner: string | null;
   backend: string | null;
   queuedAt: Date;
   startedAt: Date | null;
@@ -95,22 +112,33 @@ export class RunNotFoundError extends Error {
   }
 }
 
-/** The results store. Only runner/store implements it; everything else goes through it. */
+/**
+ * The results store. Only runner/store implements it; everything else goes through it.
+ * A run is written by one owner: `claim` is an atomic conditional update that one
+ * claimant wins, and every later write of the run names its owner and is refused
+ * (returning false) once the run belongs to someone else.
+ */
 export interface RunStore {
   saveExperiment(name: string, title: string, spec: unknown): void;
   getExperiment(name: string): ExperimentRecord | null;
   listExperiments(): ExperimentRecord[];
   /** Insert the cell as queued, or return the existing run of that experiment and hash. */
   enqueue(cell: CellRecord, env: RunEnvironment): Run;
-  /** Mark a queued (or stale, or forced) run running; its old metrics are removed. */
-  start(runId: number, backend: string, env: RunEnvironment): void;
-  heartbeat(runIds: number[]): void;
-  logMetrics(runId: number, points: MetricPoint[]): void;
+  /**
+   * Take a run if it is queued or interrupted, or if `rule` allows (a stale heartbeat, an
+   * old failure, a forced rerun): it becomes running under `by`, its old metrics removed.
+   * Of concurrent claims exactly one wins; false for the others.
+   */
+  claim(runId: number, by: Claimant, rule: ClaimRule): boolean;
+  /** Record the backend the owner's cell process loaded. */
+  setBackend(runId: number, owner: string, backend: string): boolean;
+  /** Refresh the heartbeat of the owner's runs; returns the ids it no longer holds. */
+  heartbeat(runIds: number[], owner: string): number[];
+  logMetrics(runId: number, owner: string, points: MetricPoint[]): boolean;
   /** Replace all of a run's metrics, in one transaction. */
-  replaceMetrics(runId: number, points: MetricPoint[]): void;
-  finish(runId: number, status: Exclude<RunStatus, 'queued' | 'running'>, error?: string | null): void;
-  /** Runs left `running` whose heartbeat is older than `staleMs` become `interrupted`; returns them. */
-  markStale(staleMs: number, now?: Date): Run[];
+  replaceMetrics(runId: number, owner: string, points: MetricPoint[]): boolean;
+  /** End the owner's running run. */
+  finish(runId: number, owner: string, status: Exclude<RunStatus, 'queued' | 'running'>, error?: string | null): boolean;
   getRun(id: number): Run;
   findRuns(q?: RunQuery): Run[];
   metrics(runId: number, name?: MetricName): MetricPoint[];

@@ -26,6 +26,8 @@ export const runs = sqliteTable('runs', {
   gitCommit: text('git_commit'),
   host: text('host').notNull(),
   pid: integer('pid'),
+  /** The process that holds the cell (host:pid:token), set by an atomic claim; only it writes the run's metrics. */
+  owner: text('owner'),
   queuedAt: integer('queued_at', { mode: 'timestamp_ms' }).notNull(),
   startedAt: integer('started_at', { mode: 'timestamp_ms' }),
   heartbeatAt: integer('heartbeat_at', { mode: 'timestamp_ms' }),

@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { fileURLToPath } from 'node:url';
 import type { MetricName } from '../../experiments/spec.ts';
 import {
-  RunNotFoundError, type CellRecord, type ExperimentRecord, type ExperimentSummary, type MetricPoint, type Run,
+  RunNotFoundError, type CellRecord, type Claimant, type ClaimRule, type ExperimentRecord, type ExperimentSummary, type MetricPoint, type Run,
   type RunEnvironment, type RunQuery, type RunStatus, type RunStore, type RunSummary,
 } from './run-store.ts';
 import * as schema from './schema.ts';
@@ -18,7 +18,7 @@ function toRun(r: Row): Run {
   return {
     id: r.id, experiment: r.experiment, cellHash: r.cellHash, rowLabel: r.rowLabel, axes: JSON.parse(r.axesJson),
     seed: r.seed, preset: r.preset, config: JSON.parse(r.configJson), status: r.status, backend: r.backend,
-    packageVersion: r.packageVersion, gitCommit: r.gitCommit, host: r.host, pid: r.pid ?? 0,
+    packageVersion: r.packageVersion, gitCommit: r.gitCommit, host: r.host, pid: r.pid ?? 0, owner: r.owner,
     queuedAt: r.queuedAt, startedAt: r.startedAt, heartbeatAt: r.heartbeatAt, finishedAt: r.finishedAt, error: r.error,
   };
 }
@@ -75,66 +75,86 @@ export class SqliteStore implements RunStore {
   }
 
   enqueue(cell: CellRecord, env: RunEnvironment): Run {
-    const existing = this.db.select().from(schema.runs)
-      .where(and(eq(schema.runs.experiment, cell.experiment), eq(schema.runs.cellHash, cell.cellHash))).get();
-    if (existing) return toRun(existing);
-    const row = this.db.insert(schema.runs).values({
+    const where = and(eq(schema.runs.experiment, cell.experiment), eq(schema.runs.cellHash, cell.cellHash));
+    // Insert-or-ignore then read: two coordinators enqueueing the same cell get the same run.
+    this.db.insert(schema.runs).values({
       experiment: cell.experiment, cellHash: cell.cellHash, rowLabel: cell.rowLabel, axesJson: JSON.stringify(cell.axes),
       seed: cell.seed, preset: cell.preset, status: 'queued', configJson: JSON.stringify(cell.config),
       packageVersion: env.packageVersion, gitCommit: env.gitCommit, host: env.host, pid: env.pid, queuedAt: new Date(),
-    }).returning().get();
-    return toRun(row);
+    }).onConflictDoNothing().run();
+    return toRun(this.db.select().from(schema.runs).where(where).get()!);
   }
 
-  start(runId: number, backend: string, env: RunEnvironment): void {
+  claim(runId: number, by: Claimant, rule: ClaimRule): boolean {
     const now = new Date();
-    this.sqlite.transaction(() => {
+    const r = schema.runs;
+    const ended = rule.force ? (['failed', 'finished', 'diverged'] as const) : (['failed'] as const);
+    return this.sqlite.transaction(() => {
+      // One UPDATE with the whole condition: SQLite serialises writers, so one claimant wins.
+      const won = this.db.update(r).set({
+        status: 'running', owner: by.owner, backend: null, startedAt: now, heartbeatAt: now, finishedAt: null, error: null,
+        packageVersion: by.packageVersion, gitCommit: by.gitCommit, host: by.host, pid: by.pid,
+        finalLoss: null, finalZStd: null, finalKnnAcc: null, finalLinearAcc: null,
+      }).where(and(eq(r.id, runId), or(
+        inArray(r.status, ['queued', 'interrupted']),
+        and(eq(r.status, 'running'), lt(r.heartbeatAt, new Date(now.getTime() - rule.staleMs))),
+        and(inArray(r.status, [...ended]), lt(r.finishedAt, rule.endedBefore)),
+      ))).run().changes === 1;
+      if (won) this.db.delete(schema.metrics).where(eq(schema.metrics.runId, runId)).run();
+      return won;
+    }).immediate();
+  }
+
+  /** The condition every owner write carries: the run is still running under that owner. */
+  private owned(runId: number, owner: string) {
+    return and(eq(schema.runs.id, runId), eq(schema.runs.owner, owner), eq(schema.runs.status, 'running'));
+  }
+
+  private holds(runId: number, owner: string): boolean {
+    return this.db.select({ id: schema.runs.id }).from(schema.runs).where(this.owned(runId, owner)).get() != null;
+  }
+
+  setBackend(runId: number, owner: string, backend: string): boolean {
+    return this.db.update(schema.runs).set({ backend }).where(this.owned(runId, owner)).run().changes === 1;
+  }
+
+  heartbeat(runIds: number[], owner: string): number[] {
+    if (runIds.length === 0) return [];
+    const r = schema.runs;
+    return this.sqlite.transaction(() => {
+      this.db.update(r).set({ heartbeatAt: new Date() }).where(and(inArray(r.id, runIds), eq(r.owner, owner), eq(r.status, 'running'))).run();
+      const held = new Set(this.db.select({ id: r.id }).from(r)
+        .where(and(inArray(r.id, runIds), eq(r.owner, owner), eq(r.status, 'running'))).all().map((x) => x.id));
+      return runIds.filter((id) => !held.has(id));
+    }).immediate();
+  }
+
+  logMetrics(runId: number, owner: string, points: MetricPoint[]): boolean {
+    return this.sqlite.transaction(() => {
+      if (!this.holds(runId, owner)) return false;
+      if (points.length) {
+        this.db.insert(schema.metrics).values(points.map((p) => ({ runId, name: p.name, epoch: p.epoch, step: p.step, ...encodeValue(p.value) }))).run();
+      }
+      return true;
+    }).immediate();
+  }
+
+  replaceMetrics(runId: number, owner: string, points: MetricPoint[]): boolean {
+    return this.sqlite.transaction(() => {
+      if (!this.holds(runId, owner)) return false;
       this.db.delete(schema.metrics).where(eq(schema.metrics.runId, runId)).run();
-      this.db.update(schema.runs).set({
-        status: 'running', backend, startedAt: now, heartbeatAt: now, finishedAt: null, error: null,
-        packageVersion: env.packageVersion, gitCommit: env.gitCommit, host: env.host, pid: env.pid,
-      }).where(eq(schema.runs.id, runId)).run();
-    })();
+      return this.logMetrics(runId, owner, points);
+    }).immediate();
   }
 
-  heartbeat(runIds: number[]): void {
-    if (runIds.length === 0) return;
-    this.db.update(schema.runs).set({ heartbeatAt: new Date() }).where(inArray(schema.runs.id, runIds)).run();
-  }
-
-  logMetrics(runId: number, points: MetricPoint[]): void {
-    if (points.length === 0) return;
-    this.db.insert(schema.metrics).values(points.map((p) => ({ runId, name: p.name, epoch: p.epoch, step: p.step, ...encodeValue(p.value) }))).run();
-  }
-
-  replaceMetrics(runId: number, points: MetricPoint[]): void {
-    this.sqlite.transaction(() => {
-      this.db.delete(schema.metrics).where(eq(schema.metrics.runId, runId)).run();
-      this.logMetrics(runId, points);
-    })();
-  }
-
-  finish(runId: number, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null): void {
+  finish(runId: number, owner: string, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null): boolean {
     const final = (name: MetricName) => sql`(SELECT ${schema.metrics.value} FROM ${schema.metrics}
       WHERE ${schema.metrics.runId} = ${runId} AND ${schema.metrics.name} = ${name}
       ORDER BY ${schema.metrics.epoch} DESC, ${schema.metrics.id} DESC LIMIT 1)`;
-    this.db.update(schema.runs).set({
+    return this.db.update(schema.runs).set({
       status, error, finishedAt: new Date(),
       finalLoss: final('loss'), finalZStd: final('z_std'), finalKnnAcc: final('knn_acc'), finalLinearAcc: final('linear_acc'),
-    }).where(eq(schema.runs.id, runId)).run();
-  }
-
-  markStale(staleMs: number, now = new Date()): Run[] {
-    const cutoff = new Date(now.getTime() - staleMs);
-    return this.sqlite.transaction(() => {
-      const stale = this.db.select().from(schema.runs)
-        .where(and(eq(schema.runs.status, 'running'), lt(schema.runs.heartbeatAt, cutoff))).all();
-      for (const r of stale) {
-        this.db.update(schema.runs).set({ status: 'interrupted', error: 'no heartbeat: the process running it died' })
-          .where(eq(schema.runs.id, r.id)).run();
-      }
-      return stale.map((r) => ({ ...toRun(r), status: 'interrupted' as const }));
-    })();
+    }).where(this.owned(runId, owner)).run().changes === 1;
   }
 
   getRun(id: number): Run {

@@ -6,19 +6,22 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { serveDashboard } from '../../dashboard/server.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
 import { curves, writeFixtureDb } from '../helpers/fixture-db.ts';
+import { componentPath, needs } from '../helpers/system.ts';
 
-/** End to end in headless Chromium (Debian's; .ci/run installs it): pages, charts, filter, compare, live updates. */
+const chrome = needs('chromium');
+
+/** End to end in headless Chromium (Debian's; `npm run setup:system` installs it): pages, charts, filter, compare, live updates. */
 const SHOTS = path.resolve('test/screenshots');
 const dbPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dash-e2e-')), 'results.db');
 writeFixtureDb(dbPath);
 let dash: Awaited<ReturnType<typeof serveDashboard>>;
 let browser: Browser;
 
-test.before(async () => {
+if (chrome.ready) test.before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   dash = await serveDashboard({ db: dbPath, port: 0, host: '127.0.0.1' });
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: componentPath('chromium'),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
 });
@@ -40,7 +43,7 @@ async function drawnCharts(page: Page): Promise<number> {
   }).length);
 }
 
-test.serial('each page renders; run and compare pages draw their curves', async (t) => {
+chrome.serial('each page renders; run and compare pages draw their curves', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -81,16 +84,17 @@ test.serial('each page renders; run and compare pages draw their curves', async 
   await page.close();
 });
 
-test.serial('a cell finished while the page is open appears without a reload or a server restart', async (t) => {
+chrome.serial('a cell finished while the page is open appears without a reload or a server restart', async (t) => {
   const page = await browser.newPage();
   await page.goto(`${dash.url}experiments/stopgrad`);
   t.is(await page.locator('#runs tbody tr').count(), 9);
   const writer = new SqliteStore(dbPath);
   const env = { packageVersion: '0.1.0', gitCommit: null, host: 'h', pid: 1 };
   const r = writer.enqueue({ experiment: 'stopgrad', cellHash: 'live', rowLabel: 'w/ stop-grad', axes: { batchSize: 512 }, seed: 0, preset: 'small', config: { projector: { dim: 256 } } }, env);
-  writer.start(r.id, 'wasm', env);
-  writer.logMetrics(r.id, curves(3, (e) => [-0.5, 0.06, 0.5 + e / 10]));
-  writer.finish(r.id, 'finished');
+  writer.claim(r.id, { ...env, owner: 'w' }, { staleMs: 30_000, endedBefore: new Date() });
+  writer.setBackend(r.id, 'w', 'wasm');
+  writer.logMetrics(r.id, 'w', curves(3, (e) => [-0.5, 0.06, 0.5 + e / 10]));
+  writer.finish(r.id, 'w', 'finished');
   writer.close();
   await page.waitForFunction(() => document.querySelectorAll('#runs tbody tr').length === 10, undefined, { timeout: 15_000 });
   t.pass();

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { FASHION_MNIST_DIR, fashionMnist, parseIdx } from '../../core/data/fashion-mnist.ts';
+import { componentPath, needs } from '../helpers/system.ts';
+import { fashionMnist, parseIdx } from '../../core/data/fashion-mnist.ts';
 
 function idx(dims: number[], data: Uint8Array): Buffer {
   const head = Buffer.alloc(4 + 4 * dims.length);
@@ -50,9 +51,8 @@ test('a size mismatch and a missing directory give clear errors', (t) => {
   t.regex(missing!.message, /train-images-idx3-ubyte: not found .*apt-get install dataset-fashion-mnist/);
 });
 
-test('Debian\'s Fashion-MNIST loads (.ci/run installs dataset-fashion-mnist)', (t) => {
-  t.true(fs.existsSync(FASHION_MNIST_DIR), `${FASHION_MNIST_DIR} missing: apt-get install dataset-fashion-mnist`);
-  const d = fashionMnist(FASHION_MNIST_DIR, null, null);
+needs('fashion-mnist').test('Debian\'s Fashion-MNIST loads', (t) => {
+  const d = fashionMnist(componentPath('fashion-mnist'), null, null);
   t.is(d.train.n, 60000);
   t.is(d.test.n, 10000);
   t.is(new Set(d.test.labels).size, 10);

@@ -34,22 +34,25 @@ export function writeFixtureDb(file: string): void {
           experiment: 'stopgrad', cellHash: `${sg}-${batch}-${seed}`, rowLabel: sg ? 'w/ stop-grad' : 'w/o stop-grad',
           axes: { batchSize: batch }, seed, preset: 'small', config: cfg(sg, batch),
         }, env);
-        s.start(r.id, 'wasm', env);
-        s.logMetrics(r.id, curves(10, (e) => (sg
+        s.claim(r.id, { ...env, owner: 'w' }, { staleMs: 30_000, endedBefore: new Date() });
+  s.setBackend(r.id, 'w', 'wasm');
+        s.logMetrics(r.id, 'w', curves(10, (e) => (sg
           ? [-0.4 - 0.04 * e, 0.061, 0.5 + 0.03 * e + seed / 100]
           : [-0.6 - 0.039 * e, 0.06 / e, 0.45 - 0.01 * e])));
-        s.finish(r.id, 'finished');
+        s.finish(r.id, 'w', 'finished');
       }
     }
   }
   const failed = s.enqueue({ experiment: 'stopgrad', cellHash: 'failed', rowLabel: 'w/ stop-grad', axes: { batchSize: 256 }, seed: 0, preset: 'small', config: cfg(true, 256) }, env);
-  s.start(failed.id, 'wasm', env);
-  s.finish(failed.id, 'failed', 'cell process exited (SIGKILL)');
+  s.claim(failed.id, { ...env, owner: 'w' }, { staleMs: 30_000, endedBefore: new Date() });
+  s.setBackend(failed.id, 'w', 'wasm');
+  s.finish(failed.id, 'w', 'failed', 'cell process exited (SIGKILL)');
   const evil = '<script>alert("x")</script>';
   s.saveExperiment(evil, `${evil} title`, { name: evil, title: evil, source: evil, metric: 'knn_acc', rows: [{ label: evil, paper: evil }] });
   const r = s.enqueue({ experiment: evil, cellHash: 'evil', rowLabel: evil, axes: {}, seed: 0, preset: 'small', config: cfg(true, 64) }, env);
-  s.start(r.id, 'wasm', env);
-  s.logMetrics(r.id, curves(2, (e) => [-0.5, 0.05, 0.4 + e / 100]));
-  s.finish(r.id, 'finished', evil);
+  s.claim(r.id, { ...env, owner: 'w' }, { staleMs: 30_000, endedBefore: new Date() });
+  s.setBackend(r.id, 'w', 'wasm');
+  s.logMetrics(r.id, 'w', curves(2, (e) => [-0.5, 0.05, 0.4 + e / 100]));
+  s.finish(r.id, 'w', 'finished', evil);
   s.close();
 }

@@ -10,6 +10,9 @@ import { cellHash } from '../../runner/grid.ts';
 import { tinyConfig } from '../helpers/tiny.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
 import { startRedis as startRedisServer } from '../helpers/redis.ts';
+import { needs } from '../helpers/system.ts';
+
+const redisTest = needs('redis-server');
 
 const bin = new URL('../../bin/simsiam.mjs', import.meta.url).pathname;
 const spec = new URL('../fixtures/sweep.json', import.meta.url).pathname;
@@ -62,7 +65,7 @@ function results(db: string): Map<string, { knn: number | null; loss: number | n
 
 const finished = (db: string) => (fs.existsSync(db) ? (() => { try { return results(db).size; } catch { return 0; } })() : 0);
 
-test.serial('two workers give the local executor\'s results: same cells, same final metrics', async (t) => {
+redisTest.serial('two workers give the local executor\'s results: same cells, same final metrics', async (t) => {
   const redis = await startRedis();
   const local = path.join(tmp(), 'local.db'), remote = path.join(tmp(), 'remote.db');
   const l = start(['run', spec, '--db', local, '--workers', '2', '--backend', 'wasm']);
@@ -80,7 +83,7 @@ test.serial('two workers give the local executor\'s results: same cells, same fi
   }
 });
 
-test.serial('a worker killed mid-cell: another worker completes the cell, stored once', async (t) => {
+redisTest.serial('a worker killed mid-cell: another worker completes the cell, stored once', async (t) => {
   const redis = await startRedis();
   const db = path.join(tmp(), 'r.db');
   const w1 = worker(redis.url, 'kill');
@@ -98,7 +101,7 @@ test.serial('a worker killed mid-cell: another worker completes the cell, stored
   t.regex(w2.out(), /attempt/, 'the second worker took over');
 });
 
-test.serial('a coordinator restarted mid-sweep loses and duplicates nothing; re-submitting adds no jobs', async (t) => {
+redisTest.serial('a coordinator restarted mid-sweep loses and duplicates nothing; re-submitting adds no jobs', async (t) => {
   const redis = await startRedis();
   const db = path.join(tmp(), 'r.db');
   const queue = new Queue('restart', { connection: bullConnection(redis.url) });
@@ -128,7 +131,7 @@ test.serial('a coordinator restarted mid-sweep loses and duplicates nothing; re-
   redis.stop();
 });
 
-test.serial('an unreachable Redis fails fast naming the URL; a malformed payload fails its job without retries', async (t) => {
+redisTest.serial('an unreachable Redis fails fast naming the URL; a malformed payload fails its job without retries', async (t) => {
   const t0 = Date.now();
   const bad = coordinator('redis://127.0.0.1:1', 'x', path.join(tmp(), 'r.db'));
   t.is(await bad.exit, 2);
@@ -149,7 +152,7 @@ test.serial('an unreachable Redis fails fast naming the URL; a malformed payload
   redis.stop();
 });
 
-test.serial('a cell that fails is retried with backoff, then reported failed with its error', async (t) => {
+redisTest.serial('a cell that fails is retried with backoff, then reported failed with its error', async (t) => {
   const redis = await startRedis();
   const w = worker(redis.url, 'retry');
   const remote = new RemoteExecutor(redis.url, 'retry');

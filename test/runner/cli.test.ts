@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { needs } from '../helpers/system.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../../bin/simsiam.mjs', import.meta.url).pathname;
@@ -86,7 +87,7 @@ test('bench --threads 2 trains on the threaded wasm binary and exits when done',
   t.is(row.tensors_after_last, row.tensors_after_first);
 });
 
-test('bench --compare times the PyTorch reference beside ours and gives the ratio', async (t) => {
+needs('torch').test('bench --compare times the PyTorch reference beside ours and gives the ratio', async (t) => {
   const r = await cli('bench', '--compare', '--model', 'quick', '--batch', '8', '--steps', '1', '--rounds', '2', '--warmup', '1', '--json', '--backend', 'wasm');
   t.is(r.code, 0, r.stderr);
   const [row] = JSON.parse(r.stdout);

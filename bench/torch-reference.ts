@@ -4,7 +4,7 @@ import os from 'node:os';
 import readline from 'node:readline';
 import type { TrainConfig } from '../core/config.ts';
 
-const SCRIPT = new URL('../bench/torch_step.py', import.meta.url).pathname;
+const SCRIPT = new URL('./torch_step.py', import.meta.url).pathname;
 
 /**
  * The interpreter for the PyTorch reference: $SIMSIAM_PYTHON, else Debian's

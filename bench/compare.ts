@@ -1,5 +1,5 @@
 import type { BackendInfo } from '../core/backend.ts';
-import { benchConfig, median, openStepTimer, peakRssMb, type BenchModel } from './bench.ts';
+import { benchConfig, median, openStepTimer, peakRssMb, type BenchModel } from './step.ts';
 import { TorchReference } from './torch-reference.ts';
 
 export interface CompareResult {

@@ -86,7 +86,11 @@ export function startWorker(opts: WorkerOptions): CellWorker {
     stalledInterval: Math.max(1000, Math.floor(opts.lockMs / 2)),
     maxStalledCount: 3,
   });
-  worker.on('error', (err) => log(`worker: ${err.message}`));
+  let lastError = '';
+  worker.on('error', (err) => {
+    // ioredis retries a lost connection every few hundred ms: say so once, not every time.
+    if (err.message !== lastError) log(`worker: ${(lastError = err.message)}`);
+  });
   const stop = async () => {
     stopping = true;
     await within(worker.pause(true), STOP_WAIT_MS); // no new job is fetched from here on

@@ -50,11 +50,11 @@ export function alive(pid: number): boolean {
 }
 
 /** Poll until `f` is truthy, or throw after `ms`. */
-export async function until<T>(f: () => T | Promise<T>, ms: number, what: string): Promise<T> {
+export async function until<T>(f: () => T | Promise<T>, ms: number, what: string): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await f();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -11,6 +11,7 @@ import { tinyConfig } from '../helpers/tiny.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
 import { startRedis as startRedisServer } from '../helpers/redis.ts';
 import { needs } from '../helpers/system.ts';
+import { alive, descendants } from '../helpers/processes.ts';
 
 const redisTest = needs('redis-server');
 
@@ -191,4 +192,69 @@ test('a job seen completed before its return value is readable is polled again, 
   t.deepEqual(await handle.done, { ended: 'done', detail: '' });
   t.is(polls, 3);
   t.deepEqual(seen, ['started', 'epochs', 'done']);
+});
+
+/** Kill `p` with a signal and time its exit. */
+async function stopped(p: Proc, signal: NodeJS.Signals): Promise<number> {
+  const t0 = Date.now();
+  p.child.kill(signal);
+  await p.exit;
+  return (Date.now() - t0) / 1000;
+}
+
+redisTest.serial('worker: SIGTERM stops it idle, mid-cell (the job back in the queue, its cell process gone) and with Redis gone', async (t) => {
+  const redis = await startRedis();
+  const idle = worker(redis.url, 'stop');
+  await until(() => /worker on/.test(idle.out()), 60_000);
+  const idleS = await stopped(idle, 'SIGTERM');
+  t.log(`worker idle, SIGTERM: stopped in ${idleS.toFixed(2)} s`);
+  t.true(idleS < 10);
+
+  const queue = new Queue('stop', { connection: bullConnection(redis.url) });
+  queue.on('error', () => {}); // Redis is stopped below on purpose
+  live.push(() => queue.close());
+  const config = { ...tinyConfig(), epochs: 200 };
+  const job = await queue.add('cell', { experiment: 'e', cellHash: cellHash(config), config, backend: 'wasm' }, { attempts: 3 });
+  const busy = worker(redis.url, 'stop');
+  await until(async () => (await job.getState()) === 'active' && descendants(busy.child.pid!).length > 0, 60_000);
+  await new Promise((r) => setTimeout(r, 2000)); // into training
+  const kids = descendants(busy.child.pid!);
+  const busyS = await stopped(busy, 'SIGTERM');
+  t.log(`worker mid-cell, SIGTERM: stopped in ${busyS.toFixed(2)} s`);
+  t.true(busyS < 10);
+  t.regex(busy.out(), /1 job\(s\) put back in the queue/);
+  t.is(await job.getState(), 'waiting', 'the job is back in the queue');
+  t.is((await queue.getJob(job.id!))!.attemptsMade, 0, 'not counted as an attempt');
+  await until(() => kids.every((p) => !alive(p)), 5000);
+
+  const orphan = worker(redis.url, 'stop');
+  await until(async () => (await job.getState()) === 'active', 60_000);
+  const orphanKids = descendants(orphan.child.pid!);
+  redis.stop();
+  await new Promise((r) => setTimeout(r, 500));
+  const goneS = await stopped(orphan, 'SIGTERM');
+  t.log(`worker mid-cell with Redis unreachable, SIGTERM: stopped in ${goneS.toFixed(2)} s`);
+  t.true(goneS < 10);
+  await until(() => orphanKids.every((p) => !alive(p)), 5000);
+});
+
+redisTest.serial('coordinator: SIGINT stops it while it follows jobs, and while Redis is unreachable', async (t) => {
+  const redis = await startRedis();
+  const db = path.join(tmp(), 'r.db');
+  const c1 = coordinator(redis.url, 'cstop', db);
+  await until(() => /to run as jobs/.test(c1.out()), 60_000);
+  const s1 = await stopped(c1, 'SIGINT');
+  t.log(`coordinator following queued jobs, SIGINT: stopped in ${s1.toFixed(2)} s`);
+  t.true(s1 < 10);
+  const s = new SqliteStore(db, { readonly: true });
+  t.deepEqual([...new Set(s.findRuns().map((r) => r.status))], ['interrupted'], 'its cells are left resumable');
+  s.close();
+
+  const c2 = coordinator(redis.url, 'cstop', db);
+  await until(() => /to run as jobs/.test(c2.out()), 60_000);
+  redis.stop();
+  await new Promise((r) => setTimeout(r, 1000));
+  const s2 = await stopped(c2, 'SIGTERM');
+  t.log(`coordinator with Redis unreachable, SIGTERM: stopped in ${s2.toFixed(2)} s`);
+  t.true(s2 < 10);
 });

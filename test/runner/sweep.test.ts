@@ -102,7 +102,7 @@ test.serial('a coordinator killed mid-cell: the other takes its cell over and no
   }, 120_000, 'the victim to run a cell');
   victim.child.kill('SIGKILL');
   await victim.exited;
-  await until(() => cells!.every((p) => !alive(p)), 10_000, 'the victim\'s cell process to exit');
+  await until(() => cells.every((p) => !alive(p)), 10_000, 'the victim\'s cell process to exit');
   t.pass('its cell process exited with it');
   const r = await survivor.exited;
   t.is(r.code, 0, r.out);

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import { SqliteStore } from '../runner/store/sqlite-store.ts';
 import { createApp } from './app.ts';
 
@@ -23,10 +23,11 @@ export async function serveDashboard(opts: ServeOptions): Promise<{ server: Serv
   };
   open();
   let app = createApp({ store, dbPath: opts.db });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(opts.port, opts.host, () => resolve(s));
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject); // EADDRINUSE and the like: the CLI says what to do
+    server.listen(opts.port, opts.host, () => resolve());
   });
-  server.removeAllListeners('request');
   server.on('request', (req, res) => {
     if (!store) {
       open();

@@ -56,16 +56,38 @@ function lineCol(text: string, offset: number): string {
   return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
 }
 
+/**
+ * Where V8's JSON.parse error points: its message has either a position, or the 10
+ * characters each side of the bad token as context ("Unexpected token 'x', ..."ctx"...").
+ */
+function jsonErrorAt(text: string, message: string): string | null {
+  const at = /at position (\d+)/.exec(message);
+  if (at) return lineCol(text, Number(at[1]));
+  const m = /^Unexpected token '(.+?)', \.\.\."(.*)"(?:\.\.\.)? is not valid JSON$/s.exec(message);
+  if (!m) return null;
+  const start = text.indexOf(m[2]);
+  return start >= 0 && text.indexOf(m[2], start + 1) < 0 && text.startsWith(m[1], start + 10) ? lineCol(text, start + 10) : null;
+}
+
 /** Parse a JSON or YAML spec file; a syntax error names the file, line and column. */
 function parseSpecText(file: string, text: string, ext: string): unknown {
   if (ext === '.json') {
     try {
       return JSON.parse(text);
     } catch (err) {
-      const msg = (err as Error).message;
-      const at = /at position (\d+)/.exec(msg);
-      const where = at ? lineCol(text, Number(at[1])) : /end of JSON/.test(msg) ? lineCol(text, text.length) : null;
-      throw new SpecError(`${file}${where ? `, ${where}` : ''}: invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
+      const raw = (err as Error).message;
+      const msg = raw.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+      let where = jsonErrorAt(text, raw);
+      if (!where) {
+        // YAML (a superset of JSON) locates most of the rest.
+        try {
+          YAML.parse(text);
+        } catch (yerr) {
+          const pos = (yerr as InstanceType<typeof YAML.YAMLError>).linePos?.[0];
+          if (pos) where = `line ${pos.line}, column ${pos.col}`;
+        }
+      }
+      throw new SpecError(`${file}${where ? `, ${where}` : ''}: invalid JSON: ${msg}`);
     }
   }
   try {

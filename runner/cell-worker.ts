@@ -15,8 +15,46 @@ function finish(): void {
   process.disconnect();
 }
 
+/** Thrown from a step hook to end a calibration's training early. */
+class CalibrationDone extends Error {}
+
+/** Run the cell's own training loop until `budgetMs` is spent, timing its parts. */
+async function calibrate(job: Extract<CellJob, { type: 'calibrate' }>): Promise<void> {
+  const t0 = performance.now();
+  const backend = await useBackend(job.backend);
+  const data = loadDataset(job.config.data);
+  const stamps: number[] = []; // when each step ended
+  const firstOfEpoch = new Set<number>(); // intervals that span an epoch's end hold its kNN pass: not a step
+  let knnSeconds = 0;
+  await train({ ...job.config, monitor: { ...job.config.monitor, linear: null } }, data, {
+    hooks: {
+      onEpoch: (m) => {
+        if (m.epoch === 0) knnSeconds = m.knnSeconds;
+      },
+      onStep: (st) => {
+        const now = performance.now();
+        if (st.step === 1) firstOfEpoch.add(stamps.length);
+        stamps.push(now);
+        // The first two steps compile kernels: at least three more are timed.
+        if ((stamps.length >= 5 && now - t0 > job.budgetMs) || stamps.length >= 40) throw new CalibrationDone();
+      },
+    },
+  }).catch((err) => {
+    if (!(err instanceof CalibrationDone)) throw err;
+  });
+  send({
+    type: 'calibration', backend: backend.name, knnSeconds,
+    startupSeconds: ((stamps[0] ?? performance.now()) - t0) / 1000,
+    stepSeconds: stamps.map((s, i) => (s - stamps[i - 1]) / 1000).filter((_, i) => i >= 2 && !firstOfEpoch.has(i)),
+  });
+}
+
 process.once('message', async (job: CellJob) => {
   try {
+    if (job.type === 'calibrate') {
+      await calibrate(job);
+      return finish();
+    }
     const backend = await useBackend(job.backend);
     send({ type: 'started', backend: backend.name });
     const data = loadDataset(job.config.data);

@@ -7,6 +7,7 @@ import { BENCH_MODELS, benchStep, type BenchModel, type BenchResult } from '../b
 import { compareStep, type CompareResult } from '../bench/compare.ts';
 import { torchUnavailable } from '../bench/torch-reference.ts';
 import { defaultWorkers } from './environment.ts';
+import { dryRun } from './dry-run.ts';
 import { expandGrid } from './grid.ts';
 import { renderTables, TABLE_FORMATS, type TableFormat } from './render-table.ts';
 import { openStore } from './store/open.ts';
@@ -57,7 +58,7 @@ export function buildProgram(): Command {
     .addOption(dbOption())
     .addOption(backendOption())
     .option('--force', 'rerun cells that already finished')
-    .option('--dry-run', 'list the cells and their state, run nothing')
+    .option('--dry-run', 'list the cells, their state, steps and estimated time here, and the sweep\'s; run nothing')
     .option('-v, --verbose', 'print every cell\'s monitors per epoch')
     .addOption(new Option('--executor <kind>', 'where cells run: local processes, or BullMQ workers on Redis').choices(['local', 'bullmq']).default('local'))
     .option('--redis <url>', 'Redis for --executor bullmq: redis://host:6379 or unix:///path/redis.sock')
@@ -73,13 +74,9 @@ Re-running the same command resumes: finished cells are skipped.`)
       const spec = await loadExperiment(name);
       const gridOpts = { preset: opts.preset, sets: opts.set, seeds: opts.seeds };
       const grid = expandGrid(spec, gridOpts); // validates every cell before anything runs
+      if (opts.dryRun) return dryRun(spec, grid, opts);
       const store = openStore(opts.db);
       try {
-        if (opts.dryRun) {
-          const byHash = new Map(store.findRuns({ experiment: spec.name }).map((r) => [r.cellHash, r.status]));
-          for (const c of grid.cells) process.stdout.write(`${c.hash}  ${(byHash.get(c.hash) ?? 'new').padEnd(11)} ${c.rowLabel} seed ${c.seed}\n`);
-          return;
-        }
         let remote: RemoteExecutor | undefined;
         if (opts.executor === 'bullmq') {
           if (!opts.redis) throw new SpecError('--executor bullmq needs --redis URL (e.g. redis://127.0.0.1:6379)');

@@ -22,3 +22,12 @@ export function defaultWorkers(): number {
   const byMemory = Math.floor(os.totalmem() / 2 ** 32);
   return Math.max(1, Math.min(os.cpus().length, byMemory));
 }
+
+/**
+ * wasm threads per cell when `slots` cells run at once: cores go to cell processes first
+ * (more cells per hour than threads: README, Compute backends); cores left over when
+ * there are fewer cells than cores become threads.
+ */
+export function threadsPerCell(slots: number): number {
+  return Math.max(1, Math.floor(os.cpus().length / Math.max(slots, 1)));
+}

@@ -47,7 +47,7 @@ export function cellHash(config: TrainConfig): string {
 }
 
 /** Training-set size a data spec yields (null where only the files can tell). */
-function trainSize(d: DataSpec): number | null {
+export function trainSize(d: DataSpec): number | null {
   switch (d.kind) {
     case 'patterns': return d.train;
     case 'fashion-mnist': return d.trainLimit ?? 60000;

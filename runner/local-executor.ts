@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import type { BackendChoice } from '../core/backend.ts';
 import type { TrainConfig } from '../core/config.ts';
-import type { CellJob, CellMessage } from './cell-protocol.ts';
+import type { Calibration, CellJob, CellMessage } from './cell-protocol.ts';
 
 const WORKER = new URL('./cell-worker.mjs', import.meta.url);
 
@@ -23,6 +23,29 @@ export interface CellOutcome {
 export function runCellProcess(
   config: TrainConfig, backend: BackendChoice, h: CellHandlers, threads = 1,
 ): { done: Promise<CellOutcome>; kill(): void } {
+  return forkCell({ type: 'run', config, backend }, h, threads);
+}
+
+/** Time the start of a cell's training in a child process (see cell-worker's calibrate); rejects with why it failed. */
+export function calibrateCellProcess(
+  config: TrainConfig, backend: BackendChoice, threads: number, budgetMs: number,
+): { done: Promise<Calibration>; kill(): void } {
+  let got: Calibration | null = null;
+  const child = forkCell({ type: 'calibrate', config, backend, budgetMs }, {
+    onMessage: (m) => {
+      if (m.type === 'calibration') got = m;
+    },
+  }, threads);
+  return {
+    done: child.done.then((o) => {
+      if (!got) throw new Error(o.detail || 'the calibration ended without a result');
+      return got;
+    }),
+    kill: child.kill,
+  };
+}
+
+function forkCell(job: CellJob, h: CellHandlers, threads: number): { done: Promise<CellOutcome>; kill(): void } {
   // The user's SIMSIAM_THREADS wins; otherwise the sweep's share of the cores.
   const env = { ...process.env, SIMSIAM_THREADS: process.env.SIMSIAM_THREADS || String(threads) };
   const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
@@ -38,7 +61,7 @@ export function runCellProcess(
   const done = new Promise<CellOutcome>((resolve) => {
     child.on('exit', (code, signal) => {
       const end = last as CellMessage | null;
-      if (end?.type === 'done') resolve({ ended: 'done', detail: '' });
+      if (end?.type === 'done' || end?.type === 'calibration') resolve({ ended: 'done', detail: '' });
       else if (end?.type === 'error') resolve({ ended: 'error', detail: end.message });
       else {
         const tail = stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 500);
@@ -46,7 +69,6 @@ export function runCellProcess(
       }
     });
   });
-  const job: CellJob = { type: 'run', config, backend };
   child.send(job);
   return { done, kill: () => child.kill('SIGKILL') };
 }

@@ -11,7 +11,7 @@ export interface CellProgress {
   startedMs: number;
 }
 
-function fmtDuration(s: number): string {
+export function fmtDuration(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '?';
   const m = Math.floor(s / 60), h = Math.floor(m / 60);
   return h ? `${h}h${String(m % 60).padStart(2, '0')}m` : m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;

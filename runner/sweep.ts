@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import type { BackendChoice } from '../core/backend.ts';
 import type { ExperimentSpec, MetricName } from '../experiments/spec.ts';
 import { PRESETS } from '../experiments/presets.ts';
 import type { CellMessage } from './cell-protocol.ts';
-import { runEnvironment } from './environment.ts';
+import { runEnvironment, threadsPerCell } from './environment.ts';
 import { epochLine, pct } from './format.ts';
 import { expandGrid, type Cell, type GridOptions } from './grid.ts';
 import type { RemoteExecutor } from './bullmq/remote-executor.ts';
@@ -65,7 +64,7 @@ function storedSpec(spec: ExperimentSpec, preset: keyof typeof PRESETS): unknown
   };
 }
 
-function cellLabel(c: Pick<Cell, 'rowLabel' | 'axes' | 'seed'>): string {
+export function cellLabel(c: Pick<Cell, 'rowLabel' | 'axes' | 'seed'>): string {
   const axes = Object.entries(c.axes).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
   return `${c.rowLabel}${axes ? ` ${axes}` : ''} seed ${c.seed}`;
 }
@@ -101,9 +100,7 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
   const elsewhere = pending.filter(({ run }) => run.status === 'running' && ownerAlive(run, me)).length;
   const summary: SweepSummary = { total: runs.length, skippedDone: runs.length - pending.length, ran: 0, ranElsewhere: 0, byStatus: {} };
   const slots = opts.remote ? pending.length : Math.min(opts.workers, pending.length);
-  // Cores first go to cell processes (more cells per hour than threads: README, Compute
-  // backends); cores left over when there are fewer cells than cores become wasm threads.
-  const threads = Math.max(1, Math.floor(os.cpus().length / Math.max(slots, 1)));
+  const threads = threadsPerCell(slots);
   out.write(`${spec.name} (${spec.source}) at preset '${grid.preset}': ${runs.length} cells, ${summary.skippedDone} already done, ` +
     `${pending.length} to run ${opts.remote ? `as jobs on queue '${opts.remote.queue.name}'` : `on ${slots} worker(s)`}` +
     `${elsewhere ? ` (${elsewhere} running in another process: waiting for those)` : ''}\n`);

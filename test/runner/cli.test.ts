@@ -2,6 +2,7 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { needs } from '../helpers/system.ts';
@@ -102,4 +103,52 @@ test('bench --compare without torch stops before timing and says how to install 
   t.is(r.code, 2);
   t.regex(r.stderr, /\/nonexistent\/python3 could not be run.*apt-get install python3-torch/);
   t.is(r.stdout, '');
+});
+
+test('every bad spec file gets one line naming the file and where, exit 2, no stack trace', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-spec-'));
+  const put = (name: string, text: string) => (fs.writeFileSync(path.join(dir, name), text), path.join(dir, name));
+  const cases: [string, RegExp][] = [
+    [put('bad.yaml', 'name: x\nrows:\n  - {label: a, set: {epochs: 1}\n  - b: ['), /bad\.yaml, line 4, column 3: invalid YAML: /],
+    [put('bad.json', '{\n  "name": "x",\n  "rows": [}\n'), /bad\.json, line 3, column 12: invalid JSON: Unexpected token '\}'$/m],
+    [put('throws.ts', 'const x = 1;\nthrow new Error(\'no GPU here\');\nexport default x;\n'), /throws\.ts, line 2, column 7: the spec failed to load: no GPU here/],
+    [put('nodefault.ts', 'export const spec = { name: "x" };\n'), /nodefault\.ts: no default export; export the spec with `export default defineExperiment/],
+    [path.join(dir, 'missing.yaml'), /spec file not found: .*missing\.yaml/],
+    [dir, /is a directory; give a spec file/],
+    [put('wrong.yaml', 'name: x\nrows: []\n'), /invalid experiment spec .*wrong\.yaml:\n  rows: /],
+  ];
+  for (const [file, want] of cases) {
+    const r = await cli('run', file, '--dry-run', '--db', path.join(dir, 'r.db'));
+    t.is(r.code, 2, `${file}: ${r.stderr}`);
+    t.regex(r.stderr, want);
+    t.notRegex(r.stderr, /\n\s+at /, `${file}: no stack trace`);
+  }
+});
+
+test('a database or port that cannot be used is one line saying what to do, exit 2', async (t) => {
+  const r = await cli('tables', '--db', '/nonexistent/dir/r.db');
+  t.is(r.code, 2);
+  const notDb = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'x.db');
+  fs.writeFileSync(notDb, 'this is not sqlite, it is text long enough to have a header of sorts....................................');
+  const bad = await cli('tables', '--db', notDb);
+  t.is(bad.code, 2, bad.stderr);
+  t.regex(bad.stderr, /not a SQLite database/);
+  t.notRegex(bad.stderr, /\n\s+at /);
+  const busy = http.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => busy.once('listening', r));
+  const port = (busy.address() as { port: number }).port;
+  const dash = await cli('dashboard', '--db', path.join(os.tmpdir(), 'no-such.db'), '--port', String(port));
+  busy.close();
+  t.is(dash.code, 2, dash.stderr);
+  t.regex(dash.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use; pick another with --port`));
+});
+
+test('run --dry-run gives steps and estimated times per cell and for the sweep, and creates no database', async (t) => {
+  const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'r.db');
+  const r = await cli('run', 'stopgrad', '--preset', 'tiny', '--dry-run', '--db', db, '--workers', '1', '--backend', 'wasm');
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /2 cells, 0 done, 2 to run on 1 worker\(s\); backend wasm, \d+ thread\(s\) per cell/);
+  t.regex(r.stdout, /[0-9a-f]{16} {2}new +16 +\d+s {2}w\/ stop-grad seed 0/);
+  t.regex(r.stdout, /estimated: \d+s for 2 cell\(s\) on 1 worker\(s\); per-cell times: 2 from 1 calibration\(s\) just now/);
+  t.false(fs.existsSync(db));
 });

@@ -51,3 +51,35 @@ test('bad specs fail before anything runs, naming where', async (t) => {
   await t.throwsAsync(loadExperiment('no-such-experiment'), { message: /unknown experiment 'no-such-experiment': not a built-in \(baseline, stopgrad/ });
   t.throws(() => expandGrid(EXPERIMENTS.stopgrad, { sets: ['epochs=0'] }), { message: /epochs = 0/ });
 });
+
+test('--set applies after each cell\'s row: a row\'s own component can be tuned; rows without the field are listed', (t) => {
+  const g = expandGrid(EXPERIMENTS['moving-average'], { preset: 'tiny', sets: ['target.momentum=0.9'] });
+  t.deepEqual(g.cells.map((c) => c.config.target), [
+    { kind: 'moving-average', momentum: 0.9, init: 'first', normalize: true },
+    { kind: 'simsiam' },
+  ]);
+  t.deepEqual(g.partialOverrides, [{ set: 'target.momentum=0.9', skippedRows: ['no pred., no average (Table 1a)'] }]);
+  const plain = expandGrid(EXPERIMENTS['moving-average'], { preset: 'tiny' });
+  t.not(g.cells[0].hash, plain.cells[0].hash, 'the hash follows the resolved configuration');
+  t.is(g.cells[1].hash, plain.cells[1].hash, 'a row the override skipped is the same cell');
+  // An override wins over what the row sets: the predictor experiment's rows all get the hidden width.
+  t.deepEqual(expandGrid(EXPERIMENTS.predictor, { preset: 'tiny', sets: ['predictor.hidden=12'] }).cells.map((c) => c.config.predictor),
+    [{ kind: 'mlp', hidden: 12, lr: 'decayed' }, { kind: 'none' }, { kind: 'frozen', hidden: 12 }, { kind: 'mlp', hidden: 12, lr: 'constant' }]);
+});
+
+test('--set errors: a field no cell has is named; rows an override makes identical are refused; a row function sees the overrides', (t) => {
+  const none = t.throws(() => expandGrid(EXPERIMENTS.stopgrad, { preset: 'tiny', sets: ['target.momentum=0.9'] }), { instanceOf: SpecError });
+  t.regex(none!.message, /--set target\.momentum=0\.9: unknown field target\.momentum; fields here: kind/);
+  const hidden = t.throws(() => expandGrid(EXPERIMENTS['moving-average'], { preset: 'tiny', sets: ['predictor.hidden=16'] }), { instanceOf: SpecError });
+  t.regex(hidden!.message, /no row of moving-average has the field predictor\.hidden/);
+  const same = t.throws(() => expandGrid(EXPERIMENTS.stopgrad, { preset: 'tiny', sets: ['stopGradient=true'] }), { instanceOf: SpecError });
+  t.regex(same!.message, /rows "w\/ stop-grad" and "w\/o stop-grad" resolve to the same configuration with --set stopGradient=true/);
+  t.is(expandGrid(EXPERIMENTS.batchnorm, { preset: 'small', sets: ['epochs=30'] }).cells[0].config.optimizer.warmupEpochs, 3, 'a tenth of the overridden epochs');
+});
+
+test('a minimal spec needs only a name and rows; the rest takes the documented defaults', async (t) => {
+  const spec = await loadExperiment(fixture('minimal.yaml'));
+  t.like(spec, { name: 'mini', title: 'mini', source: 'custom', preset: 'small', metric: 'knn_acc', seeds: [0] });
+  t.deepEqual(spec.rows.map((r) => r.paper), [null, null]);
+  t.is(expandGrid(spec).cells.length, 2);
+});

@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { missingDataFiles } from '../core/data/load.ts';
 import { BACKENDS, envThreads, useBackend, type BackendChoice } from '../core/backend.ts';
 import { PRESETS, type PresetName } from '../experiments/presets.ts';
 import { EXPERIMENTS, loadExperiment } from '../experiments/registry.ts';
@@ -46,7 +47,8 @@ interface RunOpts {
 export function buildProgram(): Command {
   const program = new Command('simsiam')
     .description('Reproduce and extend the SimSiam ablations (Chen & He, CVPR 2021) on TensorFlow.js')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride(); // usage errors come back to main(), which exits 2 like every other user error
 
   program.command('run')
     .description('run an experiment: expand its grid (rows x axes x seeds), run the unfinished cells, print its table')
@@ -74,6 +76,13 @@ Re-running the same command resumes: finished cells are skipped.`)
       const spec = await loadExperiment(name);
       const gridOpts = { preset: opts.preset, sets: opts.set, seeds: opts.seeds };
       const grid = expandGrid(spec, gridOpts); // validates every cell before anything runs
+      if (opts.executor === 'local') {
+        // Workers elsewhere may keep their data in other places; here the files must exist.
+        for (const d of new Map(grid.cells.map((c) => [JSON.stringify(c.config.data), c.config.data])).values()) {
+          const why = missingDataFiles(d);
+          if (why) throw new SpecError(why);
+        }
+      }
       if (opts.dryRun) return dryRun(spec, grid, opts);
       const store = openStore(opts.db);
       try {
@@ -198,6 +207,10 @@ export async function main(argv: string[]): Promise<void> {
     }
     await buildProgram().parseAsync(argv);
   } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2; // commander has printed the message (or the help)
+      return;
+    }
     // A user's mistake (a spec, a path, a port) gets one line and exit 2; a bug keeps its stack.
     const user = err instanceof SpecError ? err.message : describeUserError(err);
     process.stderr.write(`simsiam: ${user ?? (err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);

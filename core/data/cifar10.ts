@@ -6,13 +6,13 @@ import { DataFileError } from './files.ts';
 const RECORD = 1 + 32 * 32 * 3;
 export const CIFAR_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
 export const CIFAR_TEST_FILES = ['test_batch.bin'];
-const HINT = 'Download the "CIFAR-10 binary version" and set data.dir to its cifar-10-batches-bin folder.';
+export const CIFAR_HINT = 'Download the "CIFAR-10 binary version" and set data.dir to its cifar-10-batches-bin folder.';
 
 /** Read CIFAR-10 binary batches: records of 1 label byte then 3072 bytes, CHW planes of 32x32. Stored here as HWC. */
 export function readCifarBatches(dir: string, files: string[]): ImageSet {
   const parts = files.map((name) => {
     const file = path.join(dir, name);
-    if (!fs.existsSync(file)) throw new DataFileError(file, `not found. ${HINT}`);
+    if (!fs.existsSync(file)) throw new DataFileError(file, `not found. ${CIFAR_HINT}`);
     const bytes = fs.readFileSync(file);
     if (bytes.length === 0 || bytes.length % RECORD !== 0) {
       throw new DataFileError(file, `${bytes.length} bytes is not a whole number of ${RECORD}-byte records (1 label + 32x32x3 pixels)`);

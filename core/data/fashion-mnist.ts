@@ -2,7 +2,7 @@ import { channelStats, limitSet, type Dataset, type ImageSet } from './dataset.t
 import { DataFileError, readMaybeGz } from './files.ts';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
-const HINT = 'Install it with `apt-get install dataset-fashion-mnist`, or set data.dir to the folder holding the IDX files.';
+export const FASHION_MNIST_HINT = 'Install it with `apt-get install dataset-fashion-mnist`, or set data.dir to the folder holding the IDX files.';
 
 /** Parse an IDX file (big-endian header: magic 0x0000 0x08 ndim, then dims) of unsigned bytes. */
 export function parseIdx(file: string, bytes: Uint8Array, ndim: number): { dims: number[]; data: Uint8Array } {
@@ -22,9 +22,12 @@ export function parseIdx(file: string, bytes: Uint8Array, ndim: number): { dims:
   return { dims, data: bytes.subarray(start) };
 }
 
+/** The four IDX files (each may be gzipped). */
+export const FASHION_MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+
 function loadSplit(dir: string, prefix: string): ImageSet {
-  const imgs = readMaybeGz(dir, `${prefix}-images-idx3-ubyte`, HINT);
-  const labs = readMaybeGz(dir, `${prefix}-labels-idx1-ubyte`, HINT);
+  const imgs = readMaybeGz(dir, `${prefix}-images-idx3-ubyte`, FASHION_MNIST_HINT);
+  const labs = readMaybeGz(dir, `${prefix}-labels-idx1-ubyte`, FASHION_MNIST_HINT);
   const { dims, data } = parseIdx(imgs.file, imgs.bytes, 3);
   const labels = parseIdx(labs.file, labs.bytes, 1);
   if (labels.dims[0] !== dims[0]) throw new DataFileError(labs.file, `${labels.dims[0]} labels for ${dims[0]} images`);

@@ -44,7 +44,7 @@ test('a bad override fails before anything runs, naming the path and the allowed
   t.regex(r.stderr, /similarity\.kind = "dot": .*'cosine' \| 'cross-entropy'/);
   t.false(fs.existsSync(db), 'nothing ran, no database');
   const p = await cli('run', 'baseline', '--preset', 'huge');
-  t.is(p.code, 1);
+  t.is(p.code, 2);
   t.regex(p.stderr, /Allowed choices are small, tiny, fashion, paper/);
   const e = await cli('run', 'nope');
   t.is(e.code, 2);

@@ -20,6 +20,10 @@ export interface EpochMetrics {
   epoch: number;
   /** Mean training loss over the epoch's steps. */
   loss: number;
+  /** Std over the epoch's steps of the training loss: how much it moves within an epoch (instability, Table 3d). */
+  lossStd: number;
+  /** Largest step loss of the epoch. */
+  lossMax: number;
   /** Mean z_std over the epoch's steps; reference 1/sqrt(d). */
   zStd: number;
   /** kNN top-1 as a fraction, null where not evaluated. */
@@ -93,7 +97,7 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   let status: TrainResult['status'] = 'finished';
   try {
     const knn0 = timed(() => (cfg.monitor.knn.everyEpochs > 0 ? evaluateKnn(cfg, net, data, fmt) : null));
-    epochs.push({ epoch: 0, loss: NaN, zStd: NaN, knnAcc: knn0.value, lr: 0, seconds: 0, dataWaitShare: 0, knnSeconds: knn0.seconds });
+    epochs.push({ epoch: 0, loss: NaN, lossStd: NaN, lossMax: NaN, zStd: NaN, knnAcc: knn0.value, lr: 0, seconds: 0, dataWaitShare: 0, knnSeconds: knn0.seconds });
     opts.hooks?.onEpoch?.(epochs[0]);
     for (let epoch = 1; epoch <= cfg.epochs && status === 'finished'; epoch++) {
       const te = performance.now();
@@ -102,7 +106,7 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
         indices: indices.slice(s * B, (s + 1) * B), views, seed: batchSeed(cfg.seed, epoch, s),
       });
       let next = request(0);
-      let lossSum = 0, stdSum = 0, stdCount = 0, waitMs = 0, lr = 0, done = 0;
+      let lossSum = 0, lossSq = 0, lossMax = -Infinity, stdSum = 0, stdCount = 0, waitMs = 0, lr = 0, done = 0;
       for (let s = 0; s < stepsPerEpoch && status === 'finished';) {
         // A block of k mini-batches (k = 1 but for alternation): fetched, given targets, then stepped through.
         const k = strategy.blockSize(stepsPerEpoch - s);
@@ -128,6 +132,8 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
           tf.dispose(block[j].views);
           if (!r) continue;
           lossSum += r.loss;
+          lossSq += r.loss * r.loss;
+          lossMax = Math.max(lossMax, r.loss);
           done++;
           if (!Number.isFinite(r.loss)) {
             status = 'diverged';
@@ -146,6 +152,7 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
       const knn = timed(() => (due ? evaluateKnn(cfg, net, data, fmt) : null));
       const m: EpochMetrics = {
         epoch, loss: lossSum / done, zStd: stdSum / stdCount, knnAcc: knn.value,
+        lossStd: Math.sqrt(Math.max(0, lossSq / done - (lossSum / done) ** 2)), lossMax,
         lr, seconds, dataWaitShare: waitMs / 1000 / seconds, knnSeconds: knn.seconds,
       };
       epochs.push(m);

@@ -138,5 +138,6 @@ export function tableView(t: PaperTable) {
       ours: ours(l), paper: paper(l), outcome: l.outcome, zStd: zstd(l),
       loss: fmtNum(l.loss),
     })),
+    findings: t.findings.map((f) => ({ ...f, verdictClass: f.verdict.replace(' ', '-'), seeds: f.seeds.join(', ') || 'none' })),
   };
 }

@@ -12,6 +12,7 @@ import predictor from './ablations/predictor.ts';
 import similarity from './ablations/similarity.ts';
 import stopgrad from './ablations/stopgrad.ts';
 import symmetry from './ablations/symmetry.ts';
+import { findingRows, type FindingTest } from './findings.ts';
 import { PRESETS } from './presets.ts';
 import { METRICS, withDefaults, type ExperimentSpec, type ExperimentSpecInput } from './spec.ts';
 import { SpecError } from './validate.ts';
@@ -20,6 +21,16 @@ import { SpecError } from './validate.ts';
 export const EXPERIMENTS: Record<string, ExperimentSpec> = Object.fromEntries(
   [baseline, stopgrad, predictor, batchSize, batchnorm, similarity, symmetry, alternation, movingAverage].map((e) => [e.name, e]),
 );
+
+const label = z.string().min(1);
+const findingTest: z.ZodType<FindingTest> = z.lazy(() => z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.enum(['collapses', 'trains', 'fails']), row: label }),
+  z.strictObject({ kind: z.literal('below'), row: label, than: label }),
+  z.strictObject({ kind: z.literal('at-least'), row: label, than: label, margin: z.number().min(0) }),
+  z.strictObject({ kind: z.literal('within'), rows: z.array(label).min(2), within: z.number().positive() }),
+  z.strictObject({ kind: z.literal('unstable'), row: label, than: label }),
+  z.strictObject({ kind: z.literal('all'), of: z.array(findingTest).min(1) }),
+])) as z.ZodType<FindingTest>;
 
 const specSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"'),
@@ -36,6 +47,7 @@ const specSchema = z.strictObject({
   metric: z.enum(METRICS).optional(),
   paperMetric: z.string().optional(),
   notes: z.string().optional(),
+  findings: z.array(z.strictObject({ id: label, claim: z.string().min(1), test: findingTest, metric: z.enum(METRICS).optional() })).optional(),
 });
 
 /** Check the shape of a spec and fill in its defaults (its configurations are checked when the grid expands). */
@@ -45,6 +57,10 @@ export function validateSpec(input: unknown, where: string): ExperimentSpec {
     const labels = r.data.rows.map((x) => x.label);
     const dup = labels.find((l, i) => labels.indexOf(l) !== i);
     if (dup) throw new SpecError(`${where}: rows.label "${dup}" appears twice; row labels must be unique`);
+    for (const f of r.data.findings ?? []) {
+      const unknown = findingRows(f.test).filter((l) => !labels.includes(l));
+      if (unknown.length) throw new SpecError(`${where}: finding "${f.id}" names row(s) ${unknown.map((l) => `"${l}"`).join(', ')}; rows: ${labels.map((l) => `"${l}"`).join(', ')}`);
+    }
     return withDefaults(r.data as ExperimentSpecInput);
   }
   throw new SpecError(`invalid experiment spec ${where}:\n  ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('\n  ')}`);

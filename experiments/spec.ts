@@ -1,11 +1,15 @@
 import type { TrainConfig } from '../core/config.ts';
+import type { Finding } from './findings.ts';
 import type { PresetName } from './presets.ts';
 
 /** Partial configuration, recursively: what a table row changes on top of the preset. */
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
-/** Metric names recorded per epoch (and once at the end for linear_acc). */
-export const METRICS = ['loss', 'z_std', 'knn_acc', 'linear_acc', 'lr'] as const;
+/**
+ * Metric names recorded per epoch (and once at the end for linear_acc). `loss_std` and
+ * `loss_max` are the std and the largest value of the per-step loss within the epoch.
+ */
+export const METRICS = ['loss', 'z_std', 'knn_acc', 'linear_acc', 'lr', 'loss_std', 'loss_max'] as const;
 export type MetricName = (typeof METRICS)[number];
 
 /** One row of the paper's table: a named variant and the paper's reported number for it. */
@@ -45,11 +49,13 @@ export interface ExperimentSpec {
   /** What the paper's column means, for the table header. */
   paperMetric?: string;
   notes?: string;
+  /** The paper's claims this experiment tests, each judged from the rows' results (runner/verdicts.ts). */
+  findings?: Finding[];
 }
 
 /** A spec as written: only `name` and `rows` (each `label` and `set`) are required. */
 export type ExperimentSpecInput =
-  & Pick<ExperimentSpec, 'name' | 'axes' | 'paperMetric' | 'notes'>
+  & Pick<ExperimentSpec, 'name' | 'axes' | 'paperMetric' | 'notes' | 'findings'>
   & Partial<Pick<ExperimentSpec, 'title' | 'source' | 'preset' | 'seeds' | 'metric'>>
   & { rows: (Omit<TableRow, 'paper'> & { paper?: TableRow['paper'] })[] };
 

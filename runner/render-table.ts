@@ -1,4 +1,5 @@
 import type { PaperTable, TableLine } from './tables.ts';
+import type { FindingVerdict } from './verdicts.ts';
 
 export const TABLE_FORMATS = ['md', 'html', 'csv', 'latex', 'json'] as const;
 export type TableFormat = (typeof TABLE_FORMATS)[number];
@@ -35,6 +36,11 @@ function caption(t: PaperTable): string {
   return `${t.title} (${t.source}); ours at preset ${t.preset ?? '–'}, paper: ImageNet linear top-1`;
 }
 
+/** One line per finding: its claim, verdict, seeds and evidence. */
+function findingLine(f: FindingVerdict): string {
+  return `${f.id}: ${f.verdict.toUpperCase()} (seeds ${f.seeds.length ? f.seeds.join(',') : 'none'}). ${f.claim} Evidence: ${f.evidence}`;
+}
+
 const escHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const escTex = (s: string) => s.replace(/\\/g, '\\textbackslash{}').replace(/([&%$#_{}])/g, '\\$1').replace(/±/g, '$\\pm$').replace(/√/g, '$\\surd$');
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -48,19 +54,27 @@ export function renderTables(tables: PaperTable[], format: TableFormat): string 
       return tables.map((t) => {
         const { head, rows } = cells(t);
         const line = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-        return [`### ${t.experiment}: ${caption(t)}`, '', line(head), line(head.map(() => '---')), ...rows.map(line), ''].join('\n');
+        const findings = t.findings.map((f) => `- **${f.id}**: *${f.verdict}* (seeds ${f.seeds.length ? f.seeds.join(', ') : 'none'}). ${f.claim} ${f.evidence}`);
+        return [`### ${t.experiment}: ${caption(t)}`, '', line(head), line(head.map(() => '---')), ...rows.map(line), '', ...(findings.length ? [...findings, ''] : [])].join('\n');
       }).join('\n');
     case 'csv':
       return tables.map((t) => {
         const { head, rows } = cells(t);
-        return [['experiment', ...head], ...rows.map((r) => [t.experiment, ...r])].map((r) => r.map(csvCell).join(',')).join('\n');
+        const table = [['experiment', ...head], ...rows.map((r) => [t.experiment, ...r])];
+        const findings = t.findings.length
+          ? [[], ['experiment', 'finding', 'verdict', 'seeds', 'claim', 'evidence'], ...t.findings.map((f) => [t.experiment, f.id, f.verdict, f.seeds.join(' '), f.claim, f.evidence])]
+          : [];
+        return [...table, ...findings].map((r) => r.map(csvCell).join(',')).join('\n');
       }).join('\n') + '\n';
     case 'html':
       return tables.map((t) => {
         const { head, rows } = cells(t);
         return `<table class="paper-table" data-experiment="${escHtml(t.experiment)}">\n<caption>${escHtml(caption(t))}</caption>\n` +
           `<thead><tr>${head.map((h) => `<th>${escHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n` +
-          rows.map((r) => `<tr>${r.map((c) => `<td>${escHtml(c)}</td>`).join('')}</tr>`).join('\n') + '\n</tbody>\n</table>\n';
+          rows.map((r) => `<tr>${r.map((c) => `<td>${escHtml(c)}</td>`).join('')}</tr>`).join('\n') + '\n</tbody>\n</table>\n' +
+          (t.findings.length ? `<ul class="findings" data-experiment="${escHtml(t.experiment)}">\n${t.findings.map((f) =>
+            `<li class="finding verdict-${f.verdict.replace(' ', '-')}"><strong>${escHtml(f.id)}</strong>: <em>${escHtml(f.verdict)}</em> ` +
+            `(seeds ${escHtml(f.seeds.join(', ') || 'none')}). ${escHtml(f.claim)} <span class="evidence">${escHtml(f.evidence)}</span></li>`).join('\n')}\n</ul>\n` : '');
       }).join('\n');
     case 'latex':
       return tables.map((t) => {
@@ -68,7 +82,8 @@ export function renderTables(tables: PaperTable[], format: TableFormat): string 
         return [
           '\\begin{table}[t]', '\\centering', `\\caption{${escTex(caption(t))}}`, `\\begin{tabular}{l${'c'.repeat(head.length - 1)}}`, '\\toprule',
           `${head.map(escTex).join(' & ')} \\\\`, '\\midrule', ...rows.map((r) => `${r.map(escTex).join(' & ')} \\\\`),
-          '\\bottomrule', '\\end{tabular}', '\\end{table}', '',
+          '\\bottomrule', '\\end{tabular}', '\\end{table}',
+          ...(t.findings.length ? ['\\begin{itemize}', ...t.findings.map((f) => `\\item ${escTex(findingLine(f))}`), '\\end{itemize}'] : []), '',
         ].join('\n');
       }).join('\n');
   }

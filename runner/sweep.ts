@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { BackendChoice } from '../core/backend.ts';
 import type { ExperimentSpec, MetricName } from '../experiments/spec.ts';
 import { PRESETS } from '../experiments/presets.ts';
+import type { EpochMetrics } from '../core/train.ts';
 import type { CellMessage } from './cell-protocol.ts';
 import { runEnvironment, threadsPerCell } from './environment.ts';
 import { epochLine, pct } from './format.ts';
@@ -69,11 +70,13 @@ export function cellLabel(c: Pick<Cell, 'rowLabel' | 'axes' | 'seed'>): string {
   return `${c.rowLabel}${axes ? ` ${axes}` : ''} seed ${c.seed}`;
 }
 
-function epochPoints(m: { epoch: number; loss: number; zStd: number; knnAcc: number | null; lr: number }, step: number): MetricPoint[] {
+function epochPoints(m: EpochMetrics, step: number): MetricPoint[] {
   const pts: MetricPoint[] = [];
   if (m.epoch > 0) {
     pts.push({ name: 'loss', epoch: m.epoch, step, value: m.loss }, { name: 'z_std', epoch: m.epoch, step, value: m.zStd },
       { name: 'lr', epoch: m.epoch, step, value: m.lr });
+    // Older workers' results lack the per-step loss statistics.
+    if (m.lossStd != null) pts.push({ name: 'loss_std', epoch: m.epoch, step, value: m.lossStd }, { name: 'loss_max', epoch: m.epoch, step, value: m.lossMax });
   }
   if (m.knnAcc != null) pts.push({ name: 'knn_acc', epoch: m.epoch, step, value: m.knnAcc });
   return pts;

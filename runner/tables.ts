@@ -1,5 +1,6 @@
 import type { ExperimentSpec, MetricName, TableRow } from '../experiments/spec.ts';
 import type { RunStore, RunSummary } from './store/run-store.ts';
+import { findingVerdicts, type FindingVerdict } from './verdicts.ts';
 
 /** What the metrics of a run say happened. */
 export type Outcome = 'ok' | 'collapsed' | 'diverged' | 'unstable';
@@ -34,6 +35,8 @@ export interface PaperTable {
   metric: MetricName;
   preset: string | null;
   lines: TableLine[];
+  /** The experiment's findings, each with its verdict and evidence. */
+  findings: FindingVerdict[];
 }
 
 /** What classifying a run needs: its status, d, similarity, per-epoch loss and final z_std. */
@@ -70,13 +73,13 @@ export function classify(r: RunTrace): Omit<CellResult, 'run' | 'value'> {
 }
 
 /** A run's final value of the table's metric, from the columns kept on the run. */
-function finalValue(store: RunStore, r: RunSummary, metric: MetricName): number | null {
+export function finalValue(store: RunStore, r: RunSummary, metric: MetricName): number | null {
   switch (metric) {
     case 'knn_acc': return r.finalKnnAcc;
     case 'linear_acc': return r.finalLinearAcc;
     case 'loss': return r.finalLoss;
     case 'z_std': return r.finalZStd;
-    case 'lr': return store.metrics(r.id, 'lr').at(-1)?.value ?? null;
+    case 'lr': case 'loss_std': case 'loss_max': return store.metrics(r.id, metric).at(-1)?.value ?? null;
   }
 }
 
@@ -89,7 +92,9 @@ export function meanStd(xs: number[]): { mean: number | null; std: number | null
 }
 
 /** The paper's table for one experiment, from the store's runs only. Cells not yet run show as missing. */
-export function buildTable(store: RunStore, spec: Pick<ExperimentSpec, 'name' | 'title' | 'source' | 'metric'> & { rows: Pick<TableRow, 'label' | 'paper'>[] }): PaperTable {
+export function buildTable(
+  store: RunStore, spec: Pick<ExperimentSpec, 'name' | 'title' | 'source' | 'metric' | 'findings'> & { rows: Pick<TableRow, 'label' | 'paper'>[] },
+): PaperTable {
   const runs = store.runSummaries(spec.name);
   const losses = store.experimentSeries(spec.name, 'loss');
   const results: CellResult[] = runs.filter((r) => r.status === 'finished' || r.status === 'diverged').map((run) => {
@@ -121,5 +126,8 @@ export function buildTable(store: RunStore, spec: Pick<ExperimentSpec, 'name' | 
       });
     }
   }
-  return { experiment: spec.name, title: spec.title, source: spec.source, metric: spec.metric, preset: runs[0]?.preset ?? null, lines };
+  return {
+    experiment: spec.name, title: spec.title, source: spec.source, metric: spec.metric, preset: runs[0]?.preset ?? null, lines,
+    findings: findingVerdicts(store, spec),
+  };
 }

@@ -15,4 +15,20 @@ export default defineExperiment({
     { label: '(c) hidden + proj. output (default)', set: { bn: 'hidden+proj' }, paper: 68.1 },
     { label: '(d) all (+ pred. output)', set: { bn: 'hidden+proj+pred' }, paper: 'unstable' },
   ],
+  findings: [
+    {
+      id: 'batchnorm-heads',
+      claim: 'Without BN in the heads it trains, but far worse; BN on hidden layers only is below hidden + projector output (Table 3a–c).',
+      test: { kind: 'all', of: [
+        { kind: 'trains', row: '(a) none' },
+        { kind: 'below', row: '(a) none', than: '(c) hidden + proj. output (default)' },
+        { kind: 'below', row: '(b) hidden-only', than: '(c) hidden + proj. output (default)' },
+      ] },
+    },
+    {
+      id: 'batchnorm-pred-output-unstable',
+      claim: 'BN on the predictor output makes training unstable (Table 3d).',
+      test: { kind: 'unstable', row: '(d) all (+ pred. output)', than: '(c) hidden + proj. output (default)' },
+    },
+  ],
 });

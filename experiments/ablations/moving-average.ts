@@ -21,4 +21,13 @@ export default defineExperiment({
     },
     { label: 'no pred., no average (Table 1a)', set: { predictor: { kind: 'none' }, target: { kind: 'simsiam' } }, paper: 0.1 },
   ],
+  findings: [
+    {
+      id: 'moving-average-target',
+      claim: 'Without a predictor, a moving-average target trains where the same model without it collapses (Sec. 5.2).',
+      test: { kind: 'all', of: [
+        { kind: 'trains', row: 'moving average (m = 0.8), no pred.' }, { kind: 'collapses', row: 'no pred., no average (Table 1a)' },
+      ] },
+    },
+  ],
 });

@@ -14,4 +14,14 @@ export default defineExperiment({
     { label: '(b) fixed random init.', set: { predictor: { kind: 'frozen' } }, paper: 1.5 },
     { label: '(c) lr not decayed', set: { predictor: { kind: 'mlp', lr: 'constant' } }, paper: 68.1 },
   ],
+  findings: [
+    { id: 'predictor-none-collapses', claim: 'Without the predictor the representation collapses (Table 1a).', test: { kind: 'collapses', row: '(a) no pred. MLP' } },
+    { id: 'predictor-frozen-fails', claim: 'A frozen random predictor fails to learn, without collapsing (Table 1b).', test: { kind: 'fails', row: '(b) fixed random init.' } },
+    {
+      // Margin (open): "at least as good" read as no more than 1 point below.
+      id: 'predictor-constant-lr',
+      claim: 'A constant predictor lr is at least as good as a decayed one (Table 1c).',
+      test: { kind: 'at-least', row: '(c) lr not decayed', than: 'baseline (lr with cosine decay)', margin: 1 },
+    },
+  ],
 });

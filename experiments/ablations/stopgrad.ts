@@ -12,4 +12,11 @@ export default defineExperiment({
     { label: 'w/ stop-grad', set: { stopGradient: true }, paper: 67.7 },
     { label: 'w/o stop-grad', set: { stopGradient: false }, paper: 0.1 },
   ],
+  findings: [
+    {
+      id: 'stopgrad-collapse',
+      claim: 'Without stop-gradient the representation collapses (loss → −1, z_std → 0, accuracy to chance); with it, it trains.',
+      test: { kind: 'all', of: [{ kind: 'collapses', row: 'w/o stop-grad' }, { kind: 'trains', row: 'w/ stop-grad' }] },
+    },
+  ],
 });

@@ -6,7 +6,7 @@ import { CALIBRATION_BUDGET_MS, estimateCells, makespan } from './estimate.ts';
 import type { Grid } from './grid.ts';
 import { fmtDuration } from './progress.ts';
 import { openStore } from './store/open.ts';
-import { DONE_STATUSES } from './store/run-store.ts';
+import { DONE_STATUSES, type RunStatus } from './store/run-store.ts';
 import { cellLabel } from './sweep.ts';
 
 export interface DryRunOptions {
@@ -25,12 +25,17 @@ export interface DryRunOptions {
 export async function dryRun(spec: ExperimentSpec, grid: Grid, opts: DryRunOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const store = fs.existsSync(opts.db) ? openStore(opts.db) : null;
   try {
-    const state = new Map(store?.findRuns({ experiment: spec.name }).map((r) => [r.cellHash, r.status]) ?? []);
-    const todo = grid.cells.filter((c) => opts.force || !DONE_STATUSES.includes(state.get(c.hash) ?? 'queued'));
+    const state = new Map<string, string>(store?.findRuns({ experiment: spec.name }).map((r) => [r.cellHash, r.status]) ?? []);
+    const unfinished = grid.cells.filter((c) => opts.force || !DONE_STATUSES.includes((state.get(c.hash) ?? 'queued') as RunStatus));
+    // Cells another experiment already ran with the same configuration are reused, not trained.
+    const reused = new Map(unfinished.map((c) => [c.hash, opts.force ? null : store?.findResult(c.hash, spec.name) ?? null]));
+    for (const [hash, r] of reused) if (r) state.set(hash, `reuses ${r.experiment}`);
+    const todo = unfinished.filter((c) => !reused.get(c.hash));
     const slots = Math.min(opts.workers, todo.length);
     const threads = threadsPerCell(slots);
     const backend = await useBackend(opts.backend, { threads });
-    out.write(`${spec.name} (${spec.source}) at preset '${grid.preset}': ${grid.cells.length} cells, ${grid.cells.length - todo.length} done, ` +
+    out.write(`${spec.name} (${spec.source}) at preset '${grid.preset}': ${grid.cells.length} cells, ${grid.cells.length - unfinished.length} done, ` +
+      `${unfinished.length - todo.length} reused from other experiments, ` +
       `${todo.length} to run on ${slots} worker(s); backend ${backend.name}, ${threads} thread(s) per cell\n`);
     for (const s of new Map(grid.skipped.map((x) => [x.rowLabel, x])).values()) out.write(`skipping row "${s.rowLabel}": ${s.reason}\n`);
     for (const p of grid.partialOverrides) out.write(`--set ${p.set} applies only where the field exists; not to: ${p.skippedRows.map((r) => `"${r}"`).join(', ')}\n`);

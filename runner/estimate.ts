@@ -46,7 +46,7 @@ export function fromDatabase(store: RunStore | null, cfg: TrainConfig, backend: 
   if (!store) return null;
   const key = costKey(cfg);
   const perStep = store.findRuns({ status: ['finished'] })
-    .filter((r) => r.startedAt && r.finishedAt && (!backend || r.backend === backend))
+    .filter((r) => r.startedAt && r.finishedAt && r.reusedFrom == null && (!backend || r.backend === backend))
     .filter((r) => costKey(r.config as TrainConfig) === key)
     .map((r) => (r.finishedAt!.getTime() - r.startedAt!.getTime()) / 1000 / cellSteps(r.config as TrainConfig));
   return perStep.length ? { perStep: median(perStep), cells: perStep.length } : null;

@@ -37,6 +37,8 @@ export interface SweepSummary {
   ran: number;
   /** Cells another process ran while this one waited for them. */
   ranElsewhere: number;
+  /** Cells whose result came from another experiment's run of the same configuration. */
+  reused: number;
   /** How the cells that ended during the sweep ended (here or elsewhere). */
   byStatus: Record<string, number>;
 }
@@ -101,7 +103,7 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
   const runs = grid.cells.map((c) => ({ cell: c, run: store.enqueue({ ...c, cellHash: c.hash }, me) }));
   const pending = runs.filter(({ run }) => opts.force || !DONE_STATUSES.includes(run.status));
   const elsewhere = pending.filter(({ run }) => run.status === 'running' && ownerAlive(run, me)).length;
-  const summary: SweepSummary = { total: runs.length, skippedDone: runs.length - pending.length, ran: 0, ranElsewhere: 0, byStatus: {} };
+  const summary: SweepSummary = { total: runs.length, skippedDone: runs.length - pending.length, ran: 0, ranElsewhere: 0, reused: 0, byStatus: {} };
   const slots = opts.remote ? pending.length : Math.min(opts.workers, pending.length);
   const threads = threadsPerCell(slots);
   out.write(`${spec.name} (${spec.source}) at preset '${grid.preset}': ${runs.length} cells, ${summary.skippedDone} already done, ` +
@@ -138,6 +140,14 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
       for (const item of [...queue]) {
         if (store.claim(item.run.id, me, rule)) {
           queue.splice(queue.indexOf(item), 1);
+          // The same configuration and seed already ran for another experiment: its result serves this one too.
+          const earlier = opts.force ? null : store.findResult(item.cell.hash, spec.name);
+          if (earlier && store.reuse(item.run.id, me.owner, earlier)) {
+            summary.reused++;
+            tally(earlier.status);
+            progress.finished(item.run.id, `${earlier.status} ${cellLabel(item.cell)}: the result of the same cell in ${earlier.experiment} (run ${earlier.id})`);
+            continue;
+          }
           return item;
         }
         const now = store.getRun(item.run.id);

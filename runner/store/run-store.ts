@@ -53,6 +53,8 @@ export interface Run extends CellRecord, RunEnvironment {
   status: RunStatus;
   /** The claimant holding (or that last held) the run. */
   owner: string | null;
+  /** The run of another experiment whose result this one copies, when it was reused rather than trained. */
+  reusedFrom: number | null;
   backend: string | null;
   queuedAt: Date;
   startedAt: Date | null;
@@ -130,6 +132,10 @@ export interface RunStore {
    * Of concurrent claims exactly one wins; false for the others.
    */
   claim(runId: number, by: Claimant, rule: ClaimRule): boolean;
+  /** A finished or diverged run of the same cell hash in another experiment, whose result can serve this one. */
+  findResult(cellHash: string, exceptExperiment: string): Run | null;
+  /** End the owner's run with a copy of another run's result (status, backend, metrics), in one transaction. */
+  reuse(runId: number, owner: string, from: Run): boolean;
   /** Record the backend the owner's cell process loaded. */
   setBackend(runId: number, owner: string, backend: string): boolean;
   /** Refresh the heartbeat of the owner's runs; returns the ids it no longer holds. */

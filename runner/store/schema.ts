@@ -28,6 +28,8 @@ export const runs = sqliteTable('runs', {
   pid: integer('pid'),
   /** The process that holds the cell (host:pid:token), set by an atomic claim; only it writes the run's metrics. */
   owner: text('owner'),
+  /** A run whose result was copied from another experiment's run of the same configuration (and seed). */
+  reusedFrom: integer('reused_from'),
   queuedAt: integer('queued_at', { mode: 'timestamp_ms' }).notNull(),
   startedAt: integer('started_at', { mode: 'timestamp_ms' }),
   heartbeatAt: integer('heartbeat_at', { mode: 'timestamp_ms' }),

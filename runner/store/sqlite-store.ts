@@ -18,7 +18,7 @@ function toRun(r: Row): Run {
   return {
     id: r.id, experiment: r.experiment, cellHash: r.cellHash, rowLabel: r.rowLabel, axes: JSON.parse(r.axesJson),
     seed: r.seed, preset: r.preset, config: JSON.parse(r.configJson), status: r.status, backend: r.backend,
-    packageVersion: r.packageVersion, gitCommit: r.gitCommit, host: r.host, pid: r.pid ?? 0, owner: r.owner,
+    packageVersion: r.packageVersion, gitCommit: r.gitCommit, host: r.host, pid: r.pid ?? 0, owner: r.owner, reusedFrom: r.reusedFrom,
     queuedAt: r.queuedAt, startedAt: r.startedAt, heartbeatAt: r.heartbeatAt, finishedAt: r.finishedAt, error: r.error,
   };
 }
@@ -92,7 +92,7 @@ export class SqliteStore implements RunStore {
     return this.sqlite.transaction(() => {
       // One UPDATE with the whole condition: SQLite serialises writers, so one claimant wins.
       const won = this.db.update(r).set({
-        status: 'running', owner: by.owner, backend: null, startedAt: now, heartbeatAt: now, finishedAt: null, error: null,
+        status: 'running', owner: by.owner, reusedFrom: null, backend: null, startedAt: now, heartbeatAt: now, finishedAt: null, error: null,
         packageVersion: by.packageVersion, gitCommit: by.gitCommit, host: by.host, pid: by.pid,
         finalLoss: null, finalZStd: null, finalKnnAcc: null, finalLinearAcc: null,
       }).where(and(eq(r.id, runId), or(
@@ -112,6 +112,24 @@ export class SqliteStore implements RunStore {
 
   private holds(runId: number, owner: string): boolean {
     return this.db.select({ id: schema.runs.id }).from(schema.runs).where(this.owned(runId, owner)).get() != null;
+  }
+
+  findResult(cellHash: string, exceptExperiment: string): Run | null {
+    const r = schema.runs;
+    const row = this.db.select().from(r)
+      .where(and(eq(r.cellHash, cellHash), inArray(r.status, ['finished', 'diverged']), sql`${r.experiment} <> ${exceptExperiment}`))
+      .orderBy(r.id).limit(1).get();
+    return row ? toRun(row) : null;
+  }
+
+  reuse(runId: number, owner: string, from: Run): boolean {
+    return this.sqlite.transaction(() => {
+      if (!this.holds(runId, owner)) return false;
+      const points = this.metrics(from.id);
+      this.replaceMetrics(runId, owner, points);
+      this.db.update(schema.runs).set({ backend: from.backend, reusedFrom: from.id }).where(this.owned(runId, owner)).run();
+      return this.finish(runId, owner, from.status as 'finished' | 'diverged');
+    }).immediate();
   }
 
   setBackend(runId: number, owner: string, backend: string): boolean {

@@ -66,6 +66,16 @@ test('a single-cell run prints the backend, the monitors per epoch and its table
   t.is(csv.code, 0, csv.stderr);
   t.regex(csv.stdout, /^experiment,variant,/);
   t.regex(csv.stdout, /baseline,SimSiam,\d+\.\d \(n=1\),68\.1,ok/);
+
+  // stopgrad's row with stop-gradient is the same cell: it is reused, not trained again.
+  const dry = await cli('run', 'stopgrad', '--preset', 'tiny', '--db', db, '--set', 'epochs=1', '--backend', 'wasm', '--dry-run', '--workers', '1');
+  t.regex(dry.stdout, /2 cells, 0 done, 1 reused from other experiments, 1 to run/);
+  t.regex(dry.stdout, /reuses baseline +- +- {2}w\/ stop-grad seed 0/);
+  const sg = await cli('run', 'stopgrad', '--preset', 'tiny', '--db', db, '--set', 'epochs=1', '--backend', 'wasm');
+  t.is(sg.code, 0, sg.stderr);
+  t.regex(sg.stdout, /finished w\/ stop-grad seed 0: the result of the same cell in baseline \(run 1\)/);
+  const base = /\| SimSiam \| (\d+\.\d) \(n=1\)/.exec(r.stdout)![1];
+  t.regex(sg.stdout, new RegExp(`\\| w/ stop-grad \\| ${base.replace('.', '\\.')} \\(n=1\\)`));
 });
 
 test('bench prints JSON with images per second', async (t) => {

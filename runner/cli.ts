@@ -9,6 +9,8 @@ import { compareStep, type CompareResult } from '../bench/compare.ts';
 import { torchUnavailable } from '../bench/torch-reference.ts';
 import { defaultWorkers } from './environment.ts';
 import { dryRun } from './dry-run.ts';
+import { prepareGrids, runExperiments } from './run-experiments.ts';
+import { REPRODUCED, renderFindingsSummary } from './findings-summary.ts';
 import { expandGrid } from './grid.ts';
 import { renderTables, TABLE_FORMATS, type TableFormat } from './render-table.ts';
 import { openStore } from './store/open.ts';
@@ -74,32 +76,33 @@ Examples:
 Re-running the same command resumes: finished cells are skipped.`)
     .action(async (name: string, opts: RunOpts) => {
       const spec = await loadExperiment(name);
-      const gridOpts = { preset: opts.preset, sets: opts.set, seeds: opts.seeds };
-      const grid = expandGrid(spec, gridOpts); // validates every cell before anything runs
-      if (opts.executor === 'local') {
-        // Workers elsewhere may keep their data in other places; here the files must exist.
-        for (const d of new Map(grid.cells.map((c) => [JSON.stringify(c.config.data), c.config.data])).values()) {
-          const why = missingDataFiles(d);
-          if (why) throw new SpecError(why);
-        }
-      }
-      if (opts.dryRun) return dryRun(spec, grid, opts);
-      const store = openStore(opts.db);
-      try {
-        let remote: RemoteExecutor | undefined;
-        if (opts.executor === 'bullmq') {
-          if (!opts.redis) throw new SpecError('--executor bullmq needs --redis URL (e.g. redis://127.0.0.1:6379)');
-          await checkRedis(opts.redis);
-          remote = new RemoteExecutor(opts.redis, opts.queue);
-        } else {
-          await useBackend(opts.backend).then((b) => process.stdout.write(`backend ${b.name} (each cell loads its own)\n`));
-        }
-        const summary = await runSweep(spec, store, { ...opts, ...gridOpts, remote }).finally(() => remote?.close());
-        process.stdout.write(`\n${renderTables([buildTable(store, spec)], 'md')}`);
-        if (summary.byStatus.failed) process.exitCode = 1;
-      } finally {
-        store.close();
-      }
+      const runOpts = { ...opts, sets: opts.set };
+      if (opts.dryRun) return dryRun(spec, prepareGrids([spec], runOpts)[0], opts);
+      const { tables, failed } = await runExperiments([spec], runOpts);
+      process.stdout.write(`\n${renderTables(tables, 'md')}`);
+      if (failed) process.exitCode = 1;
+    });
+
+  program.command('reproduce')
+    .description('run every built-in experiment (resumable; shared cells run once), then print the paper\'s tables with a verdict per finding')
+    .addOption(new Option('-p, --preset <name>', 'scale preset of every experiment').choices(Object.keys(PRESETS)).default('small'))
+    .option('--seeds <list>', 'seeds of every cell, comma-separated; comparisons need 3', seedList, [0, 1, 2])
+    .option('-w, --workers <n>', 'cells run at once, each in its own process', integer(1), defaultWorkers())
+    .addOption(dbOption())
+    .addOption(backendOption())
+    .option('--force', 'rerun cells that already finished')
+    .option('-v, --verbose', 'print every cell\'s monitors per epoch')
+    .addOption(new Option('--executor <kind>', 'where cells run: local processes, or BullMQ workers on Redis').choices(['local', 'bullmq']).default('local'))
+    .option('--redis <url>', 'Redis for --executor bullmq: redis://host:6379 or unix:///path/redis.sock')
+    .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
+    .addHelpText('after', `
+Experiments, in order: ${REPRODUCED.join(', ')}.
+Re-running the same command resumes; \`simsiam report\` writes the results up as one document.`)
+    .action(async (opts: Omit<RunOpts, 'set' | 'dryRun'> & { preset: PresetName; seeds: number[] }) => {
+      const specs = REPRODUCED.map((n) => EXPERIMENTS[n]);
+      const { tables, failed } = await runExperiments(specs, { ...opts, sets: [] });
+      process.stdout.write(`\n${renderTables(tables, 'md')}\n${renderFindingsSummary(tables)}`);
+      if (failed) process.exitCode = 1;
     });
 
   program.command('tables')

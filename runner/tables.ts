@@ -91,11 +91,12 @@ export function meanStd(xs: number[]): { mean: number | null; std: number | null
   return { mean, std };
 }
 
-/** The paper's table for one experiment, from the store's runs only. Cells not yet run show as missing. */
+/** The paper's table for one experiment (at one preset, or all), from the store's runs only. Cells not yet run show as missing. */
 export function buildTable(
   store: RunStore, spec: Pick<ExperimentSpec, 'name' | 'title' | 'source' | 'metric' | 'findings'> & { rows: Pick<TableRow, 'label' | 'paper'>[] },
+  preset?: string,
 ): PaperTable {
-  const runs = store.runSummaries(spec.name);
+  const runs = store.runSummaries(spec.name).filter((r) => !preset || r.preset === preset);
   const losses = store.experimentSeries(spec.name, 'loss');
   const results: CellResult[] = runs.filter((r) => r.status === 'finished' || r.status === 'diverged').map((run) => {
     const value = run.status === 'finished' ? finalValue(store, run, spec.metric) : null;
@@ -128,6 +129,6 @@ export function buildTable(
   }
   return {
     experiment: spec.name, title: spec.title, source: spec.source, metric: spec.metric, preset: runs[0]?.preset ?? null, lines,
-    findings: findingVerdicts(store, spec),
+    findings: findingVerdicts(store, spec, preset),
   };
 }

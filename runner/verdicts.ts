@@ -1,5 +1,5 @@
 import ttest2 from '@stdlib/stats-ttest2';
-import type { Finding, FindingTest } from '../experiments/findings.ts';
+import { findingRows, type Finding, type FindingTest } from '../experiments/findings.ts';
 import type { MetricName } from '../experiments/spec.ts';
 import type { RunStore, RunSummary } from './store/run-store.ts';
 import { finalValue } from './tables.ts';
@@ -11,6 +11,8 @@ export interface FindingVerdict {
   id: string;
   experiment: string;
   claim: string;
+  /** The rows the claim is about. */
+  rows: string[];
   verdict: Verdict;
   /** Seeds of the runs the verdict rests on. */
   seeds: number[];
@@ -163,8 +165,9 @@ export function judge(t: FindingTest, rows: Rows): Judged {
 }
 
 /** Each row's finished and diverged runs as the verdicts see them, for one metric. */
-export function rowSeeds(store: RunStore, experiment: string, metric: MetricName): Rows {
-  const runs: RunSummary[] = store.runSummaries(experiment).filter((r) => r.status === 'finished' || r.status === 'diverged');
+export function rowSeeds(store: RunStore, experiment: string, metric: MetricName, preset?: string): Rows {
+  const runs: RunSummary[] = store.runSummaries(experiment)
+    .filter((r) => (r.status === 'finished' || r.status === 'diverged') && (!preset || r.preset === preset));
   const knn = store.experimentSeries(experiment, 'knn_acc');
   const lossStd = store.experimentSeries(experiment, 'loss_std');
   const rows: Rows = new Map();
@@ -182,9 +185,9 @@ export function rowSeeds(store: RunStore, experiment: string, metric: MetricName
 }
 
 /** Verdicts of an experiment's findings from the store. */
-export function findingVerdicts(store: RunStore, spec: { name: string; metric: MetricName; findings?: Finding[] }): FindingVerdict[] {
+export function findingVerdicts(store: RunStore, spec: { name: string; metric: MetricName; findings?: Finding[] }, preset?: string): FindingVerdict[] {
   return (spec.findings ?? []).map((f) => {
-    const j = judge(f.test, rowSeeds(store, spec.name, f.metric ?? spec.metric));
-    return { id: f.id, experiment: spec.name, claim: f.claim, ...j };
+    const j = judge(f.test, rowSeeds(store, spec.name, f.metric ?? spec.metric, preset));
+    return { id: f.id, experiment: spec.name, claim: f.claim, rows: [...new Set(findingRows(f.test))], ...j };
   });
 }

@@ -1,0 +1,68 @@
+import { useBackend, type BackendChoice } from '../core/backend.ts';
+import { missingDataFiles } from '../core/data/load.ts';
+import type { ExperimentSpec } from '../experiments/spec.ts';
+import { SpecError } from '../experiments/validate.ts';
+import { checkRedis } from './bullmq/connection.ts';
+import { RemoteExecutor } from './bullmq/remote-executor.ts';
+import { expandGrid, type Grid, type GridOptions } from './grid.ts';
+import { isStopping } from './shutdown.ts';
+import { openStore } from './store/open.ts';
+import { runSweep } from './sweep.ts';
+import { buildTable, type PaperTable } from './tables.ts';
+
+export interface RunExperimentsOptions extends GridOptions {
+  workers: number;
+  db: string;
+  backend: BackendChoice;
+  force?: boolean;
+  verbose?: boolean;
+  executor: 'local' | 'bullmq';
+  redis?: string;
+  queue: string;
+}
+
+/**
+ * Expand and check every experiment's grid before anything runs: configurations, and
+ * (with the local executor) that the data files exist.
+ */
+export function prepareGrids(specs: ExperimentSpec[], opts: RunExperimentsOptions): Grid[] {
+  const grids = specs.map((s) => expandGrid(s, opts));
+  if (opts.executor === 'local') {
+    // Workers elsewhere may keep their data in other places; here the files must exist.
+    const data = new Map(grids.flatMap((g) => g.cells).map((c) => [JSON.stringify(c.config.data), c.config.data]));
+    for (const d of data.values()) {
+      const why = missingDataFiles(d);
+      if (why) throw new SpecError(why);
+    }
+  }
+  return grids;
+}
+
+/**
+ * Sweep experiments one after another into one database (a cell that an earlier one ran
+ * with the same configuration is reused), then return their tables at the preset run.
+ */
+export async function runExperiments(specs: ExperimentSpec[], opts: RunExperimentsOptions): Promise<{ tables: PaperTable[]; failed: number }> {
+  const grids = prepareGrids(specs, opts);
+  const store = openStore(opts.db);
+  let remote: RemoteExecutor | undefined;
+  try {
+    if (opts.executor === 'bullmq') {
+      if (!opts.redis) throw new SpecError('--executor bullmq needs --redis URL (e.g. redis://127.0.0.1:6379)');
+      await checkRedis(opts.redis);
+      remote = new RemoteExecutor(opts.redis, opts.queue);
+    } else {
+      await useBackend(opts.backend).then((b) => process.stdout.write(`backend ${b.name} (each cell loads its own)\n`));
+    }
+    let failed = 0;
+    for (const spec of specs) {
+      if (isStopping()) break;
+      const summary = await runSweep(spec, store, { ...opts, remote });
+      failed += summary.byStatus.failed ?? 0;
+    }
+    return { tables: specs.map((s, i) => buildTable(store, s, grids[i].preset)), failed };
+  } finally {
+    await remote?.close();
+    store.close();
+  }
+}

@@ -46,27 +46,32 @@ interface RunOpts {
   force?: boolean; dryRun?: boolean; verbose?: boolean; executor: 'local' | 'bullmq'; redis?: string; queue: string;
 }
 
+/** The options of every command that sweeps cells: where and how they run. */
+function sweepOptions(cmd: Command): Command {
+  return cmd
+    .option('-w, --workers <n>', 'cells run at once, each in its own process', integer(1), defaultWorkers())
+    .addOption(dbOption())
+    .addOption(backendOption())
+    .option('--force', 'rerun cells that already finished')
+    .option('-v, --verbose', 'print every cell\'s monitors per epoch')
+    .addOption(new Option('--executor <kind>', 'where cells run: local processes, or BullMQ workers on Redis').choices(['local', 'bullmq']).default('local'))
+    .option('--redis <url>', 'Redis for --executor bullmq: redis://host:6379 or unix:///path/redis.sock')
+    .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE);
+}
+
 export function buildProgram(): Command {
   const program = new Command('simsiam')
     .description('Reproduce and extend the SimSiam ablations (Chen & He, CVPR 2021) on TensorFlow.js')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride(); // usage errors come back to main(), which exits 2 like every other user error
 
-  program.command('run')
+  sweepOptions(program.command('run'))
     .description('run an experiment: expand its grid (rows x axes x seeds), run the unfinished cells, print its table')
     .argument('<experiment>', `a built-in (${Object.keys(EXPERIMENTS).join(', ')}) or a spec file (.ts, .js, .json, .yaml)`)
     .addOption(new Option('-p, --preset <name>', 'scale preset (default: the experiment\'s own)').choices(Object.keys(PRESETS)))
     .option('-s, --set <path=value>', 'override a config field for every cell, repeatable (e.g. --set epochs=5)', collect, [])
     .option('--seeds <list>', 'seeds, comma-separated (default: the experiment\'s)', seedList)
-    .option('-w, --workers <n>', 'cells run at once, each in its own process', integer(1), defaultWorkers())
-    .addOption(dbOption())
-    .addOption(backendOption())
-    .option('--force', 'rerun cells that already finished')
     .option('--dry-run', 'list the cells, their state, steps and estimated time here, and the sweep\'s; run nothing')
-    .option('-v, --verbose', 'print every cell\'s monitors per epoch')
-    .addOption(new Option('--executor <kind>', 'where cells run: local processes, or BullMQ workers on Redis').choices(['local', 'bullmq']).default('local'))
-    .option('--redis <url>', 'Redis for --executor bullmq: redis://host:6379 or unix:///path/redis.sock')
-    .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
     .addHelpText('after', `
 Examples:
   simsiam run stopgrad                          # Sec. 4.1 at the small preset, then its table
@@ -83,18 +88,10 @@ Re-running the same command resumes: finished cells are skipped.`)
       if (failed) process.exitCode = 1;
     });
 
-  program.command('reproduce')
+  sweepOptions(program.command('reproduce'))
     .description('run every built-in experiment (resumable; shared cells run once), then print the paper\'s tables with a verdict per finding')
     .addOption(new Option('-p, --preset <name>', 'scale preset of every experiment').choices(Object.keys(PRESETS)).default('small'))
     .option('--seeds <list>', 'seeds of every cell, comma-separated; comparisons need 3', seedList, [0, 1, 2])
-    .option('-w, --workers <n>', 'cells run at once, each in its own process', integer(1), defaultWorkers())
-    .addOption(dbOption())
-    .addOption(backendOption())
-    .option('--force', 'rerun cells that already finished')
-    .option('-v, --verbose', 'print every cell\'s monitors per epoch')
-    .addOption(new Option('--executor <kind>', 'where cells run: local processes, or BullMQ workers on Redis').choices(['local', 'bullmq']).default('local'))
-    .option('--redis <url>', 'Redis for --executor bullmq: redis://host:6379 or unix:///path/redis.sock')
-    .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
     .addHelpText('after', `
 Experiments, in order: ${REPRODUCED.join(', ')}.
 Re-running the same command resumes; \`simsiam report\` writes the results up as one document.`)

@@ -5,6 +5,8 @@ import { renderTables, TABLE_FORMATS, type TableFormat } from '../runner/render-
 import { RUN_STATUSES } from '../runner/store/schema.ts';
 import { RunNotFoundError, type RunStatus, type RunStore } from '../runner/store/run-store.ts';
 import { buildTable } from '../runner/tables.ts';
+import { buildReport, commonestPreset } from '../runner/report/build.ts';
+import { REPORT_FORMATS, renderReport, reportBodyHtml, type ReportFormat } from '../runner/report/render.ts';
 import { createRenderer } from './render.ts';
 import {
   configDiff, experimentsView, filterRuns, groupRuns, PAGE_SIZE, runRow, runView, sortRuns, SORT_KEYS, tableView,
@@ -157,6 +159,33 @@ export function createApp(opts: DashboardOptions): express.Express {
   const tablesFor = (s: RunStore, names?: string[]) => s.listExperiments()
     .filter((e) => !names || names.includes(e.name))
     .map((e) => buildTable(s, e.spec as Parameters<typeof buildTable>[1]));
+
+  /** The report's preset: the query's, which must be one the runs used, else the commonest. */
+  const reportPreset = (s: RunStore, q: unknown): { preset: string | null; presets: string[] } => {
+    const presets = [...new Set(s.findRuns().map((r) => r.preset))].sort();
+    const asked = one(q, 'preset');
+    if (asked != null && !presets.includes(asked)) throw new HttpError(400, `preset must be one the runs used: ${presets.join(', ') || 'none yet'}`);
+    return { preset: asked ?? commonestPreset(s), presets };
+  };
+
+  app.get('/report', (req, res) => {
+    if (!store) return page(res, 'report', 'Report', { body: null });
+    const { preset, presets } = reportPreset(store, req.query.preset);
+    page(res, 'report', 'Report', {
+      preset, presets: presets.map((p) => ({ name: p, current: p === preset })),
+      body: preset ? reportBodyHtml(buildReport(store, preset)) : null,
+    });
+  });
+
+  app.get('/report/download', (req, res) => {
+    const s = requireStore();
+    const { preset } = reportPreset(s, req.query.preset);
+    const format = one(req.query.format, 'format') ?? 'html';
+    if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new HttpError(400, `format must be ${REPORT_FORMATS.join(', ')}`);
+    if (!preset) throw new HttpError(404, 'no runs yet');
+    res.attachment(`simsiam-report-${preset}.${format}`).type(format === 'json' ? 'json' : format === 'html' ? 'html' : 'text/plain')
+      .send(renderReport(buildReport(s, preset), format as ReportFormat));
+  });
 
   app.get('/tables', (_req, res) => {
     if (!store) return page(res, 'tables', 'Tables', { tables: [] });

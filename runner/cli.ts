@@ -8,7 +8,10 @@ import { BENCH_MODELS, benchStep, type BenchModel, type BenchResult } from '../b
 import { compareStep, type CompareResult } from '../bench/compare.ts';
 import { torchUnavailable } from '../bench/torch-reference.ts';
 import { defaultWorkers } from './environment.ts';
+import fs from 'node:fs';
 import { dryRun } from './dry-run.ts';
+import { buildReport, commonestPreset } from './report/build.ts';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from './report/render.ts';
 import { prepareGrids, runExperiments } from './run-experiments.ts';
 import { REPRODUCED, renderFindingsSummary } from './findings-summary.ts';
 import { expandGrid } from './grid.ts';
@@ -118,6 +121,31 @@ Re-running the same command resumes; \`simsiam report\` writes the results up as
           return buildTable(store, e.spec as Parameters<typeof buildTable>[1]);
         });
         process.stdout.write(renderTables(tables, opts.format));
+      } finally {
+        store.close();
+      }
+    });
+
+  program.command('report')
+    .description('write the reproduction up as one self-contained document: findings with verdicts, every table, Fig. 2 curves, environment, compute')
+    .addOption(dbOption())
+    .addOption(new Option('-p, --preset <name>', 'the preset whose runs to report (default: the one most runs used)').choices(Object.keys(PRESETS)))
+    .addOption(new Option('-f, --format <fmt>', 'output format').choices(REPORT_FORMATS).default('md'))
+    .option('-o, --out <file>', 'write it to a file instead of standard output')
+    .addHelpText('after', `
+Examples:
+  simsiam reproduce --seeds 0,1,2 && simsiam report --format html --out report.html
+  simsiam report --format json | jq '.findings[] | [.id, .verdict]'`)
+    .action((opts: { db: string; preset?: PresetName; format: ReportFormat; out?: string }) => {
+      const store = openStore(opts.db, { readonly: true });
+      try {
+        const preset = opts.preset ?? commonestPreset(store);
+        if (!preset) throw new SpecError(`${opts.db} holds no runs yet: run \`simsiam reproduce\` first`);
+        const text = renderReport(buildReport(store, preset), opts.format);
+        if (opts.out) {
+          fs.writeFileSync(opts.out, text);
+          process.stderr.write(`report for preset ${preset} written to ${opts.out}\n`);
+        } else process.stdout.write(text);
       } finally {
         store.close();
       }

@@ -1,3 +1,5 @@
+import type { Finding } from '../experiments/findings.ts';
+import { EXPERIMENTS } from '../experiments/registry.ts';
 import type { ExperimentSpec, MetricName, TableRow } from '../experiments/spec.ts';
 import type { RunStore, RunSummary } from './store/run-store.ts';
 import { findingVerdicts, type FindingVerdict } from './verdicts.ts';
@@ -83,6 +85,14 @@ export function finalValue(store: RunStore, r: RunSummary, metric: MetricName): 
   }
 }
 
+/**
+ * An experiment's findings: those stored with its spec; for a built-in stored before it
+ * declared any (an older database), the built-in's.
+ */
+export function findingsOf(spec: Pick<ExperimentSpec, 'name' | 'findings'>): Finding[] | undefined {
+  return spec.findings ?? EXPERIMENTS[spec.name]?.findings;
+}
+
 /** Mean and sample std (0 for one value; null for none). */
 export function meanStd(xs: number[]): { mean: number | null; std: number | null } {
   if (xs.length === 0) return { mean: null, std: null };
@@ -129,6 +139,6 @@ export function buildTable(
   }
   return {
     experiment: spec.name, title: spec.title, source: spec.source, metric: spec.metric, preset: runs[0]?.preset ?? null, lines,
-    findings: findingVerdicts(store, spec, preset),
+    findings: findingVerdicts(store, { ...spec, findings: findingsOf(spec) }, preset),
   };
 }

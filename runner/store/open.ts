@@ -3,10 +3,21 @@ import { SpecError } from '../../experiments/validate.ts';
 import type { RunStore } from './run-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
-/** Open the results database; read-only opening of a missing file says how to create one. */
+/**
+ * Open the results database; read-only opening of a missing file says how to create
+ * one, and first brings an older file's schema up to date (migrations only add).
+ */
 export function openStore(file: string, opts: { readonly?: boolean } = {}): RunStore {
   if (opts.readonly && !fs.existsSync(file)) {
     throw new SpecError(`${file} does not exist: run an experiment first, e.g. \`simsiam run stopgrad\``);
+  }
+  if (opts.readonly) {
+    try {
+      fs.accessSync(file, fs.constants.W_OK);
+      new SqliteStore(file).close();
+    } catch {
+      // A read-only file is read as it is.
+    }
   }
   return new SqliteStore(file, opts);
 }

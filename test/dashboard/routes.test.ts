@@ -152,3 +152,17 @@ test('a missing database shows how to create one', async (t) => {
     });
   });
 });
+
+test('the report page shows the findings with verdicts, the tables and the curves; downloads in every format', async (t) => {
+  const r = await get('/report');
+  t.is(r.status, 200);
+  t.regex(r.body, /<li class="finding verdict-reproduced"><strong>stopgrad-collapse<\/strong>|<tr class="verdict-reproduced"><td>stopgrad-collapse<\/td>/);
+  t.regex(r.body, /<svg [^>]*aria-label="stopgrad: kNN accuracy"/);
+  t.regex(r.body, /<a href="\/report\/download\?preset=small&amp;format=json">JSON<\/a>/);
+  const json = await get('/report/download?preset=small&format=json');
+  t.regex(json.type, /json/);
+  t.is(JSON.parse(json.body).findings[0].id, 'stopgrad-collapse');
+  t.regex((await get('/report/download?format=md')).disposition, /simsiam-report-small\.md/);
+  t.is((await get('/report?preset=huge')).status, 400);
+  t.is((await get('/report/download?format=pdf')).status, 400);
+});

@@ -162,3 +162,28 @@ test('run --dry-run gives steps and estimated times per cell and for the sweep, 
   t.regex(r.stdout, /estimated: \d+s for 2 cell\(s\) on 1 worker\(s\); per-cell times: 2 from 1 calibration\(s\) just now/);
   t.false(fs.existsSync(db));
 });
+
+test('reproduce runs every built-in experiment once per cell, then report writes the findings up', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-rep-'));
+  const db = path.join(dir, 'r.db');
+  const r = await cli('reproduce', '--preset', 'tiny', '--seeds', '0', '--db', db, '--backend', 'wasm', '--set-unknown-is-an-error');
+  t.is(r.code, 2, 'an unknown option is a usage error');
+  const rep = await cli('reproduce', '--preset', 'tiny', '--seeds', '0', '--db', db, '--backend', 'wasm');
+  t.is(rep.code, 0, rep.stderr);
+  // The default SimSiam cell is shared by stopgrad, predictor, batchnorm, similarity and symmetry: trained once.
+  t.is((rep.stdout.match(/the result of the same cell in stopgrad/g) ?? []).length, 4);
+  t.regex(rep.stdout, /### Findings\n/);
+  t.regex(rep.stdout, /\d+ reproduced, \d+ not reproduced, \d+ inconclusive, of 11 findings\./);
+  const json = await cli('report', '--db', db, '--format', 'json');
+  t.is(json.code, 0, json.stderr);
+  const report = JSON.parse(json.stdout);
+  t.is(report.preset, 'tiny');
+  t.is(report.findings.length, 11);
+  const out = path.join(dir, 'report.html');
+  const html = await cli('report', '--db', db, '--format', 'html', '--out', out);
+  t.is(html.code, 0, html.stderr);
+  t.regex(fs.readFileSync(out, 'utf8'), /^<!doctype html>/);
+  const none = await cli('report', '--db', path.join(dir, 'none.db'));
+  t.is(none.code, 2);
+  t.regex(none.stderr, /does not exist: run an experiment first/);
+});

@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import type { Finding } from '../../experiments/findings.ts';
+import type { ExperimentSpec } from '../../experiments/spec.ts';
+import { findingRows, type FindingRow } from '../findings-summary.ts';
+import type { RunStore, RunSummary } from '../store/run-store.ts';
+import { buildTable, findingsOf, type PaperTable } from '../tables.ts';
+
+/** Per-epoch curves of one row: the mean over its finished seeds. */
+export interface RowCurves {
+  label: string;
+  seeds: number;
+  loss: number[];
+  zStd: number[];
+  /** From epoch 0 (random init). */
+  knn: number[];
+}
+
+export interface Report {
+  preset: string;
+  generatedAt: string;
+  findings: FindingRow[];
+  tables: PaperTable[];
+  /** Fig. 2-style curves of the experiments with a collapse claim. */
+  curves: { experiment: string; zStdReference: number; rows: RowCurves[] }[];
+  environment: { label: string; value: string }[];
+  compute: { cells: number; byStatus: Record<string, number>; reused: number; computeSeconds: number; wallSeconds: number };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Element-wise mean of series of possibly different lengths (up to the shortest). */
+function meanCurve(series: number[][]): number[] {
+  if (!series.length) return [];
+  const n = Math.min(...series.map((s) => s.length));
+  return Array.from({ length: n }, (_, i) => mean(series.map((s) => s[i])));
+}
+
+/** The preset most of the database's runs used. */
+export function commonestPreset(store: RunStore): string | null {
+  const count = new Map<string, number>();
+  for (const r of store.findRuns()) count.set(r.preset, (count.get(r.preset) ?? 0) + 1);
+  return [...count].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+}
+
+function hasCollapseClaim(findings: Finding[] | undefined): boolean {
+  return JSON.stringify(findings ?? []).includes('"kind":"collapses"');
+}
+
+function distinct(xs: (string | null)[]): string {
+  const c = new Map<string, number>();
+  for (const x of xs) c.set(x ?? 'unknown', (c.get(x ?? 'unknown') ?? 0) + 1);
+  return [...c].map(([k, n]) => `${k} (${n} cells)`).join(', ') || '–';
+}
+
+function tfjsVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(new URL('../../node_modules/@tensorflow/tfjs/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Everything the reproduction report shows, from the store's runs at one preset. */
+export function buildReport(store: RunStore, preset: string): Report {
+  const experiments = store.listExperiments().map((e) => e.spec as ExperimentSpec);
+  const tables = experiments.map((s) => buildTable(store, s, preset)).filter((t) => t.lines.some((l) => l.outcome !== 'missing'));
+  const shown = new Set(tables.map((t) => t.experiment));
+  const runs: RunSummary[] = experiments.filter((s) => shown.has(s.name)).flatMap((s) => store.runSummaries(s.name)).filter((r) => r.preset === preset);
+  const full = new Map(store.findRuns().map((r) => [r.id, r]));
+  const curves = experiments.filter((s) => shown.has(s.name) && hasCollapseClaim(findingsOf(s))).map((s) => {
+    const mine = runs.filter((r) => r.experiment === s.name && r.status === 'finished');
+    const series = (name: 'loss' | 'z_std' | 'knn_acc') => store.experimentSeries(s.name, name);
+    const [loss, z, knn] = [series('loss'), series('z_std'), series('knn_acc')];
+    return {
+      experiment: s.name,
+      zStdReference: 1 / Math.sqrt(mine[0]?.dim ?? 1),
+      rows: s.rows.map((row) => {
+        const ids = mine.filter((r) => r.rowLabel === row.label).map((r) => r.id);
+        const of = (m: Map<number, number[]>) => meanCurve(ids.map((id) => m.get(id) ?? []));
+        return { label: row.label, seeds: ids.length, loss: of(loss), zStd: of(z), knn: of(knn) };
+      }).filter((r) => r.seeds > 0),
+    };
+  });
+  const trained = runs.filter((r) => full.get(r.id)?.reusedFrom == null && r.startedAt && r.finishedAt);
+  const byStatus: Record<string, number> = {};
+  for (const r of runs) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+  const starts = trained.map((r) => r.startedAt!.getTime()), ends = trained.map((r) => r.finishedAt!.getTime());
+  const info = runs.map((r) => full.get(r.id)!);
+  return {
+    preset, generatedAt: new Date().toISOString(), findings: findingRows(tables), tables, curves,
+    environment: [
+      { label: 'backend', value: distinct(info.map((r) => r.backend)) },
+      { label: 'threads', value: 'one cell per core; cores left over when fewer cells than cores run become wasm threads (not recorded per cell)' },
+      { label: 'simsiam-lab', value: distinct(info.map((r) => r.packageVersion)) },
+      { label: 'commit', value: distinct(info.map((r) => r.gitCommit?.slice(0, 12) ?? null)) },
+      { label: 'hosts', value: distinct(info.map((r) => r.host)) },
+      { label: 'report made with', value: `Node ${process.version}, TensorFlow.js ${tfjsVersion()}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'})` },
+    ],
+    compute: {
+      cells: runs.length, byStatus, reused: info.filter((r) => r.reusedFrom != null).length,
+      computeSeconds: trained.reduce((a, r) => a + (r.finishedAt!.getTime() - r.startedAt!.getTime()) / 1000, 0),
+      wallSeconds: starts.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : 0,
+    },
+  };
+}

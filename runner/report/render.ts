@@ -1,0 +1,75 @@
+import { renderFindingsSummary } from '../findings-summary.ts';
+import { fmtDuration } from '../progress.ts';
+import { renderTables } from '../render-table.ts';
+import type { Report } from './build.ts';
+import { lineChart } from './svg.ts';
+
+export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Fig. 2's three panels for one experiment: training loss, z_std against 1/√d, kNN accuracy. */
+export function curveCharts(c: Report['curves'][number]): string[] {
+  const from = (ys: number[], first: number) => ys.map((y, i): [number, number] => [i + first, y]);
+  return [
+    lineChart({ title: `${c.experiment}: training loss`, xLabel: 'epoch', series: c.rows.map((r) => ({ label: r.label, points: from(r.loss, 1) })) }),
+    lineChart({
+      title: `${c.experiment}: z_std of z/‖z‖`, xLabel: 'epoch', series: c.rows.map((r) => ({ label: r.label, points: from(r.zStd, 1) })),
+      reference: { y: c.zStdReference, label: `1/√d = ${c.zStdReference.toFixed(4)}` }, yFrom: 0,
+    }),
+    lineChart({ title: `${c.experiment}: kNN accuracy`, xLabel: 'epoch (0 = random init)', series: c.rows.map((r) => ({ label: r.label, points: from(r.knn.map((k) => 100 * k), 0) })) }),
+  ];
+}
+
+function computeLine(r: Report): string {
+  const statuses = Object.entries(r.compute.byStatus).map(([s, n]) => `${n} ${s}`).join(', ');
+  return `${r.compute.cells} cells (${statuses}; ${r.compute.reused} reused from another experiment's identical cell); ` +
+    `compute ${fmtDuration(r.compute.computeSeconds)} summed over cells, ${fmtDuration(r.compute.wallSeconds)} from the first start to the last finish`;
+}
+
+/** The report body as HTML (the dashboard's Report page shows the same). */
+export function reportBodyHtml(r: Report): string {
+  const summary = r.findings.map((f) => `<tr class="verdict-${f.verdict.replace(' ', '-')}"><td>${esc(f.id)}</td><td>${esc(f.experiment)}</td><td>${esc(f.claim)}</td>` +
+    `<td>${esc(f.paper)}</td><td>${esc(f.ours)}</td><td><em>${esc(f.verdict)}</em></td><td>${esc(f.seeds.join(', ') || '–')}</td><td class="evidence">${esc(f.evidence)}</td></tr>`);
+  const count = (v: string) => r.findings.filter((f) => f.verdict === v).length;
+  return [
+    `<h2>Findings at preset ${esc(r.preset)}</h2>`,
+    `<p>${count('reproduced')} reproduced, ${count('not reproduced')} not reproduced, ${count('inconclusive')} inconclusive, of ${r.findings.length} findings.</p>`,
+    '<table class="findings-summary"><thead><tr><th>finding</th><th>experiment</th><th>the paper\'s claim</th><th>paper</th><th>ours</th><th>verdict</th><th>seeds</th><th>evidence</th></tr></thead>',
+    `<tbody>${summary.join('\n')}</tbody></table>`,
+    '<h2>Tables</h2>', renderTables(r.tables, 'html'),
+    '<h2>Curves (Fig. 2)</h2>', ...r.curves.map((c) => `<h3>${esc(c.experiment)}</h3><div class="charts">${curveCharts(c).join('')}</div>`),
+    '<h2>Environment</h2>', `<dl class="environment">${r.environment.map((e) => `<dt>${esc(e.label)}</dt><dd>${esc(e.value)}</dd>`).join('')}</dl>`,
+    '<h2>Cells and compute</h2>', `<p>${esc(computeLine(r))}</p>`,
+  ].join('\n');
+}
+
+const STYLE = `body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}table{border-collapse:collapse;margin:.5em 0 1em}
+th,td{border:1px solid #ccc;padding:3px 6px;font-size:13px;vertical-align:top}caption{text-align:left;font-weight:600;padding:4px 0}
+.verdict-reproduced em{color:#1b7a1b;font-weight:600}.verdict-not-reproduced em{color:#b00020;font-weight:600}.verdict-inconclusive em{color:#666;font-weight:600}
+.evidence{color:#444;font-size:12px}.charts svg{margin:0 8px 8px 0}dt{font-weight:600}dd{margin:0 0 .4em 1em}`;
+
+/** The whole report, self-contained (styles and charts inline, nothing fetched). */
+export function renderReport(r: Report, format: ReportFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify({
+        preset: r.preset,
+        findings: r.findings.map((f) => ({ id: f.id, experiment: f.experiment, claim: f.claim, verdict: f.verdict, seeds: f.seeds, evidence: f.evidence })),
+      }, null, 2)}\n`;
+    case 'html':
+      return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>SimSiam reproduction report (${esc(r.preset)})</title><style>${STYLE}</style></head>\n` +
+        `<body><h1>SimSiam reproduction report</h1><p>Preset ${esc(r.preset)}, made ${esc(r.generatedAt)}.</p>\n${reportBodyHtml(r)}\n</body></html>\n`;
+    case 'md': {
+      const img = (svg: string) => `![](data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')})`;
+      return [
+        '# SimSiam reproduction report', '', `Preset ${r.preset}, made ${r.generatedAt}.`, '',
+        renderFindingsSummary(r.tables), '## Tables', '', renderTables(r.tables, 'md'),
+        '## Curves (Fig. 2)', '', ...r.curves.flatMap((c) => [`### ${c.experiment}`, '', curveCharts(c).map(img).join(' '), '']),
+        '## Environment', '', ...r.environment.map((e) => `- **${e.label}**: ${e.value}`), '',
+        '## Cells and compute', '', computeLine(r), '',
+      ].join('\n');
+    }
+  }
+}

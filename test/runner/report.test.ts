@@ -1,0 +1,52 @@
+import test from 'ava';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildReport, commonestPreset } from '../../runner/report/build.ts';
+import { renderReport } from '../../runner/report/render.ts';
+import { lineChart } from '../../runner/report/svg.ts';
+import { SqliteStore } from '../../runner/store/sqlite-store.ts';
+import { writeFixtureDb } from '../helpers/fixture-db.ts';
+
+const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'report-')), 'results.db');
+writeFixtureDb(db);
+
+test('the report judges the findings, keeps every table, draws the collapse curves and sums the compute', (t) => {
+  const s = new SqliteStore(db, { readonly: true });
+  t.is(commonestPreset(s), 'small');
+  const r = buildReport(s, 'small');
+  s.close();
+  t.like(r.findings[0], { id: 'stopgrad-collapse', experiment: 'stopgrad', verdict: 'reproduced', seeds: [0, 1] });
+  t.regex(r.findings[0].ours, /w\/o stop-grad: /);
+  t.deepEqual(r.tables.map((x) => x.experiment), ['stopgrad', '<script>alert("x")</script>']);
+  t.is(r.curves.length, 1, 'stopgrad claims a collapse: its curves are drawn');
+  t.deepEqual(r.curves[0].rows.map((x) => [x.label, x.seeds, x.loss.length]), [['w/ stop-grad', 4, 10], ['w/o stop-grad', 4, 10]]);
+  t.is(r.compute.cells, 10);
+  t.like(r.compute.byStatus, { finished: 9, failed: 1 });
+  t.true(r.environment.some((e) => e.label === 'backend' && /wasm \(10 cells\)/.test(e.value)));
+});
+
+test('json is the findings with a verdict each; html and md are self-contained', (t) => {
+  const s = new SqliteStore(db, { readonly: true });
+  const r = buildReport(s, 'small');
+  s.close();
+  const json = JSON.parse(renderReport(r, 'json'));
+  t.deepEqual(Object.keys(json), ['preset', 'findings']);
+  t.deepEqual(Object.keys(json.findings[0]), ['id', 'experiment', 'claim', 'verdict', 'seeds', 'evidence']);
+  t.true(json.findings.every((f: { verdict: string }) => ['reproduced', 'not reproduced', 'inconclusive'].includes(f.verdict)));
+  const html = renderReport(r, 'html');
+  t.regex(html, /<svg [^>]*aria-label="stopgrad: z_std of z\/‖z‖"/);
+  t.notRegex(html, /(src|href)="https?:/, 'nothing fetched');
+  t.notRegex(html, /<script>alert/, 'escaped');
+  const md = renderReport(r, 'md');
+  t.regex(md, /!\[\]\(data:image\/svg\+xml;base64,/);
+  t.regex(md, /\| stopgrad-collapse \| stopgrad \| .* \| \*\*reproduced\*\* \| 0, 1 \|/);
+});
+
+test('a chart is an SVG path per series, with the 1/√d reference where given', (t) => {
+  const svg = lineChart({ title: 't', xLabel: 'epoch', series: [{ label: 'a', points: [[1, 0.06], [2, 0.03], [3, NaN], [4, 0.01]] }], reference: { y: 0.0625, label: '1/√d' }, yFrom: 0 });
+  t.regex(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  t.is((svg.match(/<path d="M/g) ?? []).length, 1);
+  t.regex(svg, /<path d="M[^"]+M[^"]+"/, 'a NaN breaks the line in two');
+  t.regex(svg, /stroke-dasharray="4 3"/);
+});

@@ -35,7 +35,7 @@ export async function dryRun(spec: ExperimentSpec, grid: Grid, opts: DryRunOptio
     const threads = threadsPerCell(slots);
     const backend = await useBackend(opts.backend, { threads });
     out.write(`${spec.name} (${spec.source}) at preset '${grid.preset}': ${grid.cells.length} cells, ${grid.cells.length - unfinished.length} done, ` +
-      `${unfinished.length - todo.length} reused from other experiments, ` +
+      `${unfinished.length > todo.length ? `${unfinished.length - todo.length} reused from other experiments, ` : ''}` +
       `${todo.length} to run on ${slots} worker(s); backend ${backend.name}, ${threads} thread(s) per cell\n`);
     for (const s of new Map(grid.skipped.map((x) => [x.rowLabel, x])).values()) out.write(`skipping row "${s.rowLabel}": ${s.reason}\n`);
     for (const p of grid.partialOverrides) out.write(`--set ${p.set} applies only where the field exists; not to: ${p.skippedRows.map((r) => `"${r}"`).join(', ')}\n`);

@@ -18,7 +18,11 @@ function finish(): void {
 /** Thrown from a step hook to end a calibration's training early. */
 class CalibrationDone extends Error {}
 
-/** Run the cell's own training loop until `budgetMs` is spent, timing its parts. */
+/**
+ * Run the cell's own training loop until `budgetMs` is spent, timing its parts. What is
+ * measured so far is sent after every step, so that a calibration cut off by the
+ * coordinator's deadline (a slow model, a loaded machine) still gives its steps.
+ */
 async function calibrate(job: Extract<CellJob, { type: 'calibrate' }>): Promise<void> {
   const t0 = performance.now();
   const backend = await useBackend(job.backend);
@@ -26,6 +30,15 @@ async function calibrate(job: Extract<CellJob, { type: 'calibrate' }>): Promise<
   const stamps: number[] = []; // when each step ended
   const firstOfEpoch = new Set<number>(); // intervals that span an epoch's end hold its kNN pass: not a step
   let knnSeconds = 0;
+  const report = () => {
+    const steps = stamps.map((s, i) => ({ i, seconds: (s - stamps[i - 1]) / 1000 })).filter(({ i }) => i >= 1 && !firstOfEpoch.has(i));
+    // The first two steps compile kernels; they count only while nothing else is timed.
+    const warm = steps.filter(({ i }) => i >= 2);
+    send({
+      type: 'calibration', backend: backend.name, knnSeconds, startupSeconds: ((stamps[0] ?? performance.now()) - t0) / 1000,
+      stepSeconds: (warm.length ? warm : steps).map((x) => x.seconds),
+    });
+  };
   await train({ ...job.config, monitor: { ...job.config.monitor, linear: null } }, data, {
     hooks: {
       onEpoch: (m) => {
@@ -35,18 +48,14 @@ async function calibrate(job: Extract<CellJob, { type: 'calibrate' }>): Promise<
         const now = performance.now();
         if (st.step === 1) firstOfEpoch.add(stamps.length);
         stamps.push(now);
-        // The first two steps compile kernels: at least three more are timed.
+        report();
         if ((stamps.length >= 5 && now - t0 > job.budgetMs) || stamps.length >= 40) throw new CalibrationDone();
       },
     },
   }).catch((err) => {
     if (!(err instanceof CalibrationDone)) throw err;
   });
-  send({
-    type: 'calibration', backend: backend.name, knnSeconds,
-    startupSeconds: ((stamps[0] ?? performance.now()) - t0) / 1000,
-    stepSeconds: stamps.map((s, i) => (s - stamps[i - 1]) / 1000).filter((_, i) => i >= 2 && !firstOfEpoch.has(i)),
-  });
+  report();
 }
 
 process.once('message', async (job: CellJob) => {

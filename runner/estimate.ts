@@ -93,7 +93,7 @@ export async function calibrate(configs: TrainConfig[], backend: BackendChoice, 
         const r = await c.done.catch((err: Error) => `calibration failed: ${err.message}`);
         clearTimeout(timer);
         live.delete(c.kill);
-        const failed = typeof r === 'string' && Date.now() >= deadline ? `a step takes longer than the ${CALIBRATION_BUDGET_MS / 1000} s calibration allows` : r;
+        const failed = typeof r === 'string' && Date.now() >= deadline ? `no step finished within the ${CALIBRATION_BUDGET_MS / 1000} s calibration` : r;
         out.set(costKey(cfg), pool(out.get(costKey(cfg)), failed));
       }
     }));

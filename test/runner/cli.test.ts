@@ -153,7 +153,7 @@ test('a database or port that cannot be used is one line saying what to do, exit
   t.regex(dash.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use; pick another with --port`));
 });
 
-test('run --dry-run gives steps and estimated times per cell and for the sweep, and creates no database', async (t) => {
+test.serial('run --dry-run gives steps and estimated times per cell and for the sweep, and creates no database', async (t) => {
   const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'r.db');
   const r = await cli('run', 'stopgrad', '--preset', 'tiny', '--dry-run', '--db', db, '--workers', '1', '--backend', 'wasm');
   t.is(r.code, 0, r.stderr);

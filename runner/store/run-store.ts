@@ -138,7 +138,7 @@ export interface RunStore {
   reuse(runId: number, owner: string, from: Run): boolean;
   /** Record the backend the owner's cell process loaded. */
   setBackend(runId: number, owner: string, backend: string): boolean;
-  /** Refresh the heartbeat of the owner's runs; returns the ids it no longer holds. */
+  /** Refresh the heartbeat of the owner's running runs; returns the ids another owner has taken. */
   heartbeat(runIds: number[], owner: string): number[];
   logMetrics(runId: number, owner: string, points: MetricPoint[]): boolean;
   /** Replace all of a run's metrics, in one transaction. */

@@ -141,8 +141,8 @@ export class SqliteStore implements RunStore {
     const r = schema.runs;
     return this.sqlite.transaction(() => {
       this.db.update(r).set({ heartbeatAt: new Date() }).where(and(inArray(r.id, runIds), eq(r.owner, owner), eq(r.status, 'running'))).run();
-      const held = new Set(this.db.select({ id: r.id }).from(r)
-        .where(and(inArray(r.id, runIds), eq(r.owner, owner), eq(r.status, 'running'))).all().map((x) => x.id));
+      // A run this owner has just finished (its process not yet exited) is still its own: lost means another owner.
+      const held = new Set(this.db.select({ id: r.id }).from(r).where(and(inArray(r.id, runIds), eq(r.owner, owner))).all().map((x) => x.id));
       return runIds.filter((id) => !held.has(id));
     }).immediate();
   }

@@ -64,6 +64,7 @@ for (const [kind, make] of stores()) {
     t.false(s.logMetrics(r.id, a.owner, [{ name: 'loss', epoch: 2, step: 2, value: 0.5 }]), 'the old owner can no longer write');
     t.deepEqual(s.heartbeat([r.id], a.owner), [r.id]);
     t.true(s.finish(r.id, b.owner, 'finished'));
+    t.deepEqual(s.heartbeat([r.id], b.owner), [], 'a run its owner just finished is not lost to it');
     t.false(s.claim(r.id, a, rule()), 'a finished cell is not claimed without force');
     t.true(s.claim(r.id, a, rule({ force: true })), 'force reruns it');
     s.close();

@@ -19,7 +19,7 @@ export interface WorkerOptions {
 /** How long a stopping worker waits for Redis (to hand its jobs back, to close) before it exits anyway. */
 const STOP_WAIT_MS = 2500;
 
-const within = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+const within = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
 
 export interface CellWorker {
   worker: Worker;

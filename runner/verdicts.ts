@@ -78,6 +78,15 @@ function welch(a: number[], b: number[], alternative: 'less' | 'greater', differ
   return ttest2(a, b, { alternative, difference, alpha: ALPHA, variance: 'unequal' }).pValue;
 }
 
+/**
+ * A comparison's verdict: reproduced when the test of the claim is significant, not
+ * reproduced when the test of its opposite is, inconclusive otherwise (seeds too few or
+ * too noisy to tell either way).
+ */
+function decide(pClaim: number, pAgainst: number): Verdict {
+  return pClaim < ALPHA ? 'reproduced' : pAgainst < ALPHA ? 'not reproduced' : 'inconclusive';
+}
+
 function values(rows: Rows, row: string): number[] {
   return (rows.get(row) ?? []).map((s) => s.value).filter((v): v is number => v != null);
 }
@@ -118,13 +127,12 @@ export function judge(t: FindingTest, rows: Rows): Judged {
       const a = values(rows, t.row), b = values(rows, t.than);
       const diff = mean(a) - mean(b);
       if (t.kind === 'below') {
-        const p = welch(a, b, 'less');
-        const verdict: Verdict = p < ALPHA ? 'reproduced' : diff >= 0 ? 'not reproduced' : 'inconclusive';
-        return { verdict, evidence: `${m}; difference ${diff.toFixed(2)} points, Welch one-sided p = ${p.toPrecision(2)} (α = ${ALPHA})`, seeds };
+        const p = welch(a, b, 'less'), against = welch(a, b, 'greater');
+        return { verdict: decide(p, against), evidence: `${m}; difference ${diff.toFixed(2)} points, Welch one-sided p = ${p.toPrecision(2)}, against ${against.toPrecision(2)} (α = ${ALPHA})`, seeds };
       }
-      const p = welch(a, b, 'greater', -t.margin);
-      const verdict: Verdict = p < ALPHA ? 'reproduced' : diff < -t.margin ? 'not reproduced' : 'inconclusive';
-      return { verdict, evidence: `${m}; difference ${diff.toFixed(2)} points, margin −${t.margin}, Welch non-inferiority p = ${p.toPrecision(2)} (α = ${ALPHA})`, seeds };
+      // Non-inferiority: mean(a) − mean(b) > −margin; against it, significantly below that.
+      const p = welch(a, b, 'greater', -t.margin), against = welch(a, b, 'less', -t.margin);
+      return { verdict: decide(p, against), evidence: `${m}; difference ${diff.toFixed(2)} points, margin −${t.margin}, Welch non-inferiority p = ${p.toPrecision(2)}, against ${against.toPrecision(2)} (α = ${ALPHA})`, seeds };
     }
     case 'within': {
       const present = t.rows.filter((r) => (rows.get(r) ?? []).length);
@@ -139,8 +147,10 @@ export function judge(t: FindingTest, rows: Rows): Judged {
       const spread = mean(a) - mean(b);
       // Equivalence of the farthest pair (two one-sided tests): the difference lies within ±within.
       const p = Math.max(welch(a, b, 'less', t.within), welch(a, b, 'greater', -t.within));
-      const verdict: Verdict = absent.length ? 'inconclusive' : p < ALPHA ? 'reproduced' : spread > t.within ? 'not reproduced' : 'inconclusive';
-      return { verdict, evidence: `spread ${spread.toFixed(2)} points ("${hi}" − "${lo}"), bound ±${t.within}, TOST p = ${p.toPrecision(2)} (α = ${ALPHA}); ${means(rows, present)}${note}`, seeds };
+      // Against it: the farthest pair lies significantly more than `within` apart, whatever the rows not run would show.
+      const against = welch(a, b, 'greater', t.within);
+      const verdict: Verdict = against < ALPHA ? 'not reproduced' : absent.length ? 'inconclusive' : decide(p, against);
+      return { verdict, evidence: `spread ${spread.toFixed(2)} points ("${hi}" − "${lo}"), bound ±${t.within}, TOST p = ${p.toPrecision(2)}, beyond the bound p = ${against.toPrecision(2)} (α = ${ALPHA}); ${means(rows, present)}${note}`, seeds };
     }
     case 'unstable': {
       const row = rows.get(t.row) ?? [], ref = rows.get(t.than) ?? [];
@@ -151,9 +161,8 @@ export function judge(t: FindingTest, rows: Rows): Judged {
       const b = ref.map((s) => s.lossStd).filter((v): v is number => v != null);
       const m = `within-epoch loss std "${t.row}" ${a.length ? mean(a).toFixed(4) : '–'} (n=${a.length}) vs "${t.than}" ${b.length ? mean(b).toFixed(4) : '–'} (n=${b.length})`;
       if (a.length < MIN_SEEDS || b.length < MIN_SEEDS) return { verdict: 'inconclusive', evidence: `${m}; a comparison needs ${MIN_SEEDS} seeds of each`, seeds };
-      const p = welch(a, b, 'greater');
-      const verdict: Verdict = p < ALPHA ? 'reproduced' : mean(a) <= mean(b) ? 'not reproduced' : 'inconclusive';
-      return { verdict, evidence: `${m}; Welch one-sided p = ${p.toPrecision(2)} (α = ${ALPHA})`, seeds };
+      const p = welch(a, b, 'greater'), against = welch(a, b, 'less');
+      return { verdict: decide(p, against), evidence: `${m}; Welch one-sided p = ${p.toPrecision(2)}, against ${against.toPrecision(2)} (α = ${ALPHA})`, seeds };
     }
     case 'all': {
       const parts = t.of.map((x) => judge(x, rows));

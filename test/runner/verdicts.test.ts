@@ -30,8 +30,11 @@ test('a comparison uses every seed through Welch\'s test; fewer than 3 seeds is 
   const b = [healthy(0, 80.2), healthy(1, 79.4), healthy(2, 80.9)];
   const below = judge({ kind: 'below', row: 'a', than: 'b' }, rows({ a, b }));
   t.is(below.verdict, 'reproduced');
-  t.regex(below.evidence, /"a" 70\.7 ± 0\.6 \(n=3\) vs "b" 80\.2 ± 0\.8 \(n=3\); difference -9\.50 points, Welch one-sided p = \S+ \(α = 0\.05\)/);
-  t.is(judge({ kind: 'below', row: 'b', than: 'a' }, rows({ a, b })).verdict, 'not reproduced', 'the data point the other way');
+  t.regex(below.evidence, /"a" 70\.7 ± 0\.6 \(n=3\) vs "b" 80\.2 ± 0\.8 \(n=3\); difference -9\.50 points, Welch one-sided p = \S+, against \S+ \(α = 0\.05\)/);
+  t.is(judge({ kind: 'below', row: 'b', than: 'a' }, rows({ a, b })).verdict, 'not reproduced', 'the data show the opposite, significantly');
+  // Means in the wrong order without significance: too noisy to tell, not a refutation.
+  const noisy = [healthy(0, 60), healthy(1, 90), healthy(2, 75)];
+  t.is(judge({ kind: 'below', row: 'n', than: 'a' }, rows({ n: noisy, a })).verdict, 'inconclusive');
   const two = judge({ kind: 'below', row: 'a', than: 'b' }, rows({ a: a.slice(0, 2), b }));
   t.is(two.verdict, 'inconclusive');
   t.regex(two.evidence, /"a" has 2 seed\(s\); a comparison needs 3/);

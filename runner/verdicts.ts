@@ -195,8 +195,10 @@ export function rowSeeds(store: RunStore, experiment: string, metric: MetricName
 
 /** Verdicts of an experiment's findings from the store. */
 export function findingVerdicts(store: RunStore, spec: { name: string; metric: MetricName; findings?: Finding[] }, preset?: string): FindingVerdict[] {
+  const byMetric = new Map<MetricName, Rows>(); // read the runs once per metric, not once per finding
+  const rowsFor = (m: MetricName) => byMetric.get(m) ?? byMetric.set(m, rowSeeds(store, spec.name, m, preset)).get(m)!;
   return (spec.findings ?? []).map((f) => {
-    const j = judge(f.test, rowSeeds(store, spec.name, f.metric ?? spec.metric, preset));
+    const j = judge(f.test, rowsFor(f.metric ?? spec.metric));
     return { id: f.id, experiment: spec.name, claim: f.claim, rows: [...new Set(findingRows(f.test))], ...j };
   });
 }

@@ -110,15 +110,19 @@ Re-running the same command resumes; \`simsiam report\` writes the results up as
     .argument('[experiment...]', 'experiments to render (default: every one in the database)')
     .addOption(new Option('-f, --format <fmt>', 'output format').choices(TABLE_FORMATS).default('md'))
     .addOption(dbOption())
-    .action((names: string[], opts: { format: TableFormat; db: string }) => {
+    .addOption(new Option('-p, --preset <name>', 'only the runs of this preset (default: a table per preset an experiment ran at)').choices(Object.keys(PRESETS)))
+    .action((names: string[], opts: { format: TableFormat; db: string; preset?: PresetName }) => {
       const store = openStore(opts.db, { readonly: true });
       try {
         const known = store.listExperiments();
         const chosen = names.length ? names : known.map((e) => e.name);
-        const tables = chosen.map((n) => {
+        const tables = chosen.flatMap((n) => {
           const e = known.find((k) => k.name === n);
           if (!e) throw new SpecError(`no experiment '${n}' in ${opts.db}; it has: ${known.map((k) => k.name).join(', ') || 'none (run one with `simsiam run`)'}`);
-          return buildTable(store, e.spec as Parameters<typeof buildTable>[1]);
+          // Seeds of different presets are never averaged together.
+          const ran = [...new Set(store.runSummaries(n).map((r) => r.preset))];
+          const presets = opts.preset ? [opts.preset] : ran.length ? ran : [undefined];
+          return presets.map((p) => buildTable(store, e.spec as Parameters<typeof buildTable>[1], p));
         });
         process.stdout.write(renderTables(tables, opts.format));
       } finally {

@@ -138,7 +138,7 @@ export function buildTable(
     }
   }
   return {
-    experiment: spec.name, title: spec.title, source: spec.source, metric: spec.metric, preset: runs[0]?.preset ?? null, lines,
+    experiment: spec.name, title: spec.title, source: spec.source, metric: spec.metric, preset: preset ?? runs[0]?.preset ?? null, lines,
     findings: findingVerdicts(store, { ...spec, findings: findingsOf(spec) }, preset),
   };
 }

@@ -66,6 +66,9 @@ test('a single-cell run prints the backend, the monitors per epoch and its table
   t.is(csv.code, 0, csv.stderr);
   t.regex(csv.stdout, /^experiment,variant,/);
   t.regex(csv.stdout, /baseline,SimSiam,\d+\.\d \(n=1\),68\.1,ok/);
+  const other = await cli('tables', 'baseline', '--db', db, '--preset', 'small');
+  t.is(other.code, 0, other.stderr);
+  t.regex(other.stdout, /ours at preset small.*\n\n.*\n.*\n\| SimSiam \| missing \|/, 'a preset it did not run at shows as missing, not as tiny\'s numbers');
 
   // stopgrad's row with stop-gradient is the same cell: it is reused, not trained again.
   const dry = await cli('run', 'stopgrad', '--preset', 'tiny', '--db', db, '--set', 'epochs=1', '--backend', 'wasm', '--dry-run', '--workers', '1');

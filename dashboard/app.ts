@@ -4,7 +4,7 @@ import path from 'node:path';
 import { renderTables, TABLE_FORMATS, type TableFormat } from '../runner/render-table.ts';
 import { RUN_STATUSES } from '../runner/store/schema.ts';
 import { RunNotFoundError, type RunStatus, type RunStore } from '../runner/store/run-store.ts';
-import { buildTable } from '../runner/tables.ts';
+import { buildTable, tablesByPreset } from '../runner/tables.ts';
 import { buildReport, commonestPreset } from '../runner/report/build.ts';
 import { REPORT_FORMATS, renderReport, reportBodyHtml, type ReportFormat } from '../runner/report/render.ts';
 import { createRenderer } from './render.ts';
@@ -158,7 +158,7 @@ export function createApp(opts: DashboardOptions): express.Express {
 
   const tablesFor = (s: RunStore, names?: string[]) => s.listExperiments()
     .filter((e) => !names || names.includes(e.name))
-    .map((e) => buildTable(s, e.spec as Parameters<typeof buildTable>[1]));
+    .flatMap((e) => tablesByPreset(s, e.spec as Parameters<typeof buildTable>[1]));
 
   /** The report's preset: the query's, which must be one the runs used, else the commonest. */
   const reportPreset = (s: RunStore, q: unknown): { preset: string | null; presets: string[] } => {

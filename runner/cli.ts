@@ -18,7 +18,7 @@ import { expandGrid } from './grid.ts';
 import { renderTables, TABLE_FORMATS, type TableFormat } from './render-table.ts';
 import { openStore } from './store/open.ts';
 import { runSweep } from './sweep.ts';
-import { buildTable } from './tables.ts';
+import { buildTable, tablesByPreset } from './tables.ts';
 import { checkRedis, DEFAULT_QUEUE } from './bullmq/connection.ts';
 import { RemoteExecutor } from './bullmq/remote-executor.ts';
 import { startWorker } from './bullmq/worker.ts';
@@ -119,10 +119,7 @@ Re-running the same command resumes; \`simsiam report\` writes the results up as
         const tables = chosen.flatMap((n) => {
           const e = known.find((k) => k.name === n);
           if (!e) throw new SpecError(`no experiment '${n}' in ${opts.db}; it has: ${known.map((k) => k.name).join(', ') || 'none (run one with `simsiam run`)'}`);
-          // Seeds of different presets are never averaged together.
-          const ran = [...new Set(store.runSummaries(n).map((r) => r.preset))];
-          const presets = opts.preset ? [opts.preset] : ran.length ? ran : [undefined];
-          return presets.map((p) => buildTable(store, e.spec as Parameters<typeof buildTable>[1], p));
+          return tablesByPreset(store, e.spec as Parameters<typeof buildTable>[1], opts.preset);
         });
         process.stdout.write(renderTables(tables, opts.format));
       } finally {

@@ -142,3 +142,10 @@ export function buildTable(
     findings: findingVerdicts(store, { ...spec, findings: findingsOf(spec) }, preset),
   };
 }
+
+/** An experiment's tables: one per preset it ran at (or only `preset`'s), so seeds of different presets are never averaged together. */
+export function tablesByPreset(store: RunStore, spec: Parameters<typeof buildTable>[1], preset?: string): PaperTable[] {
+  const ran = [...new Set(store.runSummaries(spec.name).map((r) => r.preset))];
+  const presets = preset ? [preset] : ran.length ? ran : [undefined];
+  return presets.map((p) => buildTable(store, spec, p));
+}

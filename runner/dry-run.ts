@@ -39,11 +39,9 @@ export async function dryRun(spec: ExperimentSpec, grid: Grid, opts: DryRunOptio
       `${todo.length} to run on ${slots} worker(s); backend ${backend.name}, ${threads} thread(s) per cell\n`);
     for (const s of new Map(grid.skipped.map((x) => [x.rowLabel, x])).values()) out.write(`skipping row "${s.rowLabel}": ${s.reason}\n`);
     for (const p of grid.partialOverrides) out.write(`--set ${p.set} applies only where the field exists; not to: ${p.skippedRows.map((r) => `"${r}"`).join(', ')}\n`);
-    if (todo.length && !store?.findRuns({ status: ['finished'] }).length) {
-      out.write(`timing the cells' first steps here (at most ${CALIBRATION_BUDGET_MS / 1000} s)...\n`);
-    }
     const t0 = Date.now();
-    const est = await estimateCells(todo, store, opts.backend, backend.name, slots, threads);
+    const est = await estimateCells(todo, store, opts.backend, backend.name, slots, threads,
+      () => out.write(`timing the cells' first steps here (at most ${CALIBRATION_BUDGET_MS / 1000} s)...\n`));
     const cost = new Map(todo.map((c, i) => [c.hash, est.costs[i]]));
     out.write(`  ${'hash'.padEnd(16)}  ${'state'.padEnd(11)} ${'steps'.padStart(6)}  ${'estimate'.padStart(8)}  cell\n`);
     for (const c of grid.cells) {

@@ -41,15 +41,16 @@ export function costKey(cfg: TrainConfig): string {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Seconds per step of finished cells with the same cost key (whole cell time over its steps), or null. */
-export function fromDatabase(store: RunStore | null, cfg: TrainConfig, backend: string | null): { perStep: number; cells: number } | null {
-  if (!store) return null;
-  const key = costKey(cfg);
-  const perStep = store.findRuns({ status: ['finished'] })
-    .filter((r) => r.startedAt && r.finishedAt && r.reusedFrom == null && (!backend || r.backend === backend))
-    .filter((r) => costKey(r.config as TrainConfig) === key)
-    .map((r) => (r.finishedAt!.getTime() - r.startedAt!.getTime()) / 1000 / cellSteps(r.config as TrainConfig));
-  return perStep.length ? { perStep: median(perStep), cells: perStep.length } : null;
+/** Seconds per step (whole cell time over its steps, median) of the store's finished, trained cells, by cost key; read once. */
+export function databaseRates(store: RunStore | null, backend: string | null): Map<string, number> {
+  const byKey = new Map<string, number[]>();
+  for (const r of store?.findRuns({ status: ['finished'] }) ?? []) {
+    if (!r.startedAt || !r.finishedAt || r.reusedFrom != null || (backend && r.backend !== backend)) continue;
+    const cfg = r.config as TrainConfig;
+    const key = costKey(cfg);
+    byKey.set(key, [...(byKey.get(key) ?? []), (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000 / cellSteps(cfg)]);
+  }
+  return new Map([...byKey].map(([k, xs]) => [k, median(xs)]));
 }
 
 /** A cell's time from a calibration of its cost key: start-up, steps, kNN passes, the linear probe (about one pass). */
@@ -116,15 +117,19 @@ export function makespan(seconds: number[], slots: number): number {
 /** Every cell's cost: from the database where cells of its cost key finished, else from a fresh calibration. */
 export async function estimateCells(
   cells: Cell[], store: RunStore | null, backend: BackendChoice, backendName: string | null, slots: number, threads: number,
+  onCalibrate?: () => void,
 ): Promise<{ costs: CellCost[]; calibrated: number; notes: string[] }> {
-  const db = cells.map((c) => fromDatabase(store, c.config, backendName));
+  const rates = databaseRates(store, backendName);
+  const db = cells.map((c) => rates.get(costKey(c.config)));
   const toCalibrate = new Map<string, TrainConfig>();
-  cells.forEach((c, i) => db[i] || toCalibrate.set(costKey(c.config), c.config));
+  cells.forEach((c, i) => db[i] != null || toCalibrate.set(costKey(c.config), c.config));
+  if (toCalibrate.size) onCalibrate?.();
   const cal = toCalibrate.size ? await calibrate([...toCalibrate.values()], backend, Math.min(slots, cells.length), threads) : new Map<string, Calibration | string>();
   const notes = [...new Set([...cal.values()].filter((v): v is string => typeof v === 'string'))];
   const costs = cells.map((c, i): CellCost => {
     const steps = cellSteps(c.config);
-    if (db[i]) return { steps, seconds: db[i].perStep * steps, source: 'database' };
+    const rate = db[i];
+    if (rate != null) return { steps, seconds: rate * steps, source: 'database' };
     const r = cal.get(costKey(c.config));
     const seconds = r && typeof r !== 'string' ? fromCalibration(r, c.config) : null;
     return { steps, seconds, source: seconds == null ? null : 'calibration' };

@@ -10,7 +10,7 @@ import { expandGrid, type Cell, type GridOptions } from './grid.ts';
 import type { RemoteExecutor } from './bullmq/remote-executor.ts';
 import { runCellProcess, type CellOutcome } from './local-executor.ts';
 import { SweepProgress } from './progress.ts';
-import { onShutdown } from './shutdown.ts';
+import { isStopping, onShutdown } from './shutdown.ts';
 import { DONE_STATUSES, type Claimant, type ClaimRule, type MetricPoint, type Run, type RunStore } from './store/run-store.ts';
 
 /** A running cell whose heartbeat is older than this was left by a process that died. */
@@ -121,9 +121,7 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
       if (h) (h.lost = true), h.kill();
     }
   }, HEARTBEAT_MS);
-  let stopping = false;
   const unregister = onShutdown((signal) => {
-    stopping = true;
     for (const [id, h] of active) {
       h.kill();
       store.finish(id, me.owner, 'interrupted', `the sweep was stopped (${signal})`);
@@ -135,7 +133,7 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
   let waitingShown = false;
   /** The next cell this process wins a claim on; waits while other live processes hold the rest; null when none is left. */
   const nextCell = async (): Promise<{ cell: Cell; run: Run } | null> => {
-    while (!stopping) {
+    while (!isStopping()) {
       let waiting = 0;
       for (const item of [...queue]) {
         if (store.claim(item.run.id, me, rule)) {
@@ -187,7 +185,7 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
       if (!ok && !handle.lost) (handle.lost = true), handle.kill();
     };
     const onMessage = (m: CellMessage) => {
-      if (handle.lost || stopping) return;
+      if (handle.lost || isStopping()) return;
       switch (m.type) {
         case 'started':
           owned(store.setBackend(run.id, me.owner, m.backend));
@@ -223,7 +221,7 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
     active.set(run.id, handle);
     const outcome = await handle.done;
     active.delete(run.id);
-    if (stopping) return;
+    if (isStopping()) return;
     if (handle.lost) {
       progress.finished(run.id, `lost ${label}: another process took it over (this one looked dead to it)`);
       return;

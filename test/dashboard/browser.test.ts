@@ -5,7 +5,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { serveDashboard } from '../../dashboard/server.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
-import { curves, writeFixtureDb } from '../helpers/fixture-db.ts';
+import { curves, FIXTURE_OWNER, startRun, writeFixtureDb } from '../helpers/fixture-db.ts';
 import { componentPath, needs } from '../helpers/system.ts';
 
 const chrome = needs('chromium');
@@ -91,10 +91,9 @@ chrome.serial('a cell finished while the page is open appears without a reload o
   const writer = new SqliteStore(dbPath);
   const env = { packageVersion: '0.1.0', gitCommit: null, host: 'h', pid: 1 };
   const r = writer.enqueue({ experiment: 'stopgrad', cellHash: 'live', rowLabel: 'w/ stop-grad', axes: { batchSize: 512 }, seed: 0, preset: 'small', config: { projector: { dim: 256 } } }, env);
-  writer.claim(r.id, { ...env, owner: 'w' }, { staleMs: 30_000, endedBefore: new Date() });
-  writer.setBackend(r.id, 'w', 'wasm');
-  writer.logMetrics(r.id, 'w', curves(3, (e) => [-0.5, 0.06, 0.5 + e / 10]));
-  writer.finish(r.id, 'w', 'finished');
+  startRun(writer, r.id);
+  writer.logMetrics(r.id, FIXTURE_OWNER, curves(3, (e) => [-0.5, 0.06, 0.5 + e / 10]));
+  writer.finish(r.id, FIXTURE_OWNER, 'finished');
   writer.close();
   await page.waitForFunction(() => document.querySelectorAll('#runs tbody tr').length === 10, undefined, { timeout: 15_000 });
   t.pass();

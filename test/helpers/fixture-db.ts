@@ -1,7 +1,16 @@
-import type { MetricPoint } from '../../runner/store/run-store.ts';
+import type { MetricPoint, RunStore } from '../../runner/store/run-store.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
 
 const env = { packageVersion: '0.1.0', gitCommit: 'c0ffee', host: 'fixture-host', pid: 1 };
+
+/** The owner that fixtures write runs as. */
+export const FIXTURE_OWNER = 'w';
+
+/** Claim a queued run as the fixture owner and record its backend, as a cell process's start does. */
+export function startRun(s: RunStore, runId: number, backend = 'wasm'): void {
+  s.claim(runId, { ...env, owner: FIXTURE_OWNER }, { staleMs: 30_000, endedBefore: new Date() });
+  s.setBackend(runId, FIXTURE_OWNER, backend);
+}
 
 /** Per-epoch loss, z_std and kNN curves of `epochs` epochs. */
 export function curves(epochs: number, f: (e: number) => [number, number, number]): MetricPoint[] {
@@ -34,25 +43,22 @@ export function writeFixtureDb(file: string): void {
           experiment: 'stopgrad', cellHash: `${sg}-${batch}-${seed}`, rowLabel: sg ? 'w/ stop-grad' : 'w/o stop-grad',
           axes: { batchSize: batch }, seed, preset: 'small', config: cfg(sg, batch),
         }, env);
-        s.claim(r.id, { ...env, owner: 'w' }, { staleMs: 30_000, endedBefore: new Date() });
-  s.setBackend(r.id, 'w', 'wasm');
-        s.logMetrics(r.id, 'w', curves(10, (e) => (sg
+        startRun(s, r.id);
+        s.logMetrics(r.id, FIXTURE_OWNER, curves(10, (e) => (sg
           ? [-0.4 - 0.04 * e, 0.061, 0.5 + 0.03 * e + seed / 100]
           : [-0.6 - 0.039 * e, 0.06 / e, 0.45 - 0.01 * e])));
-        s.finish(r.id, 'w', 'finished');
+        s.finish(r.id, FIXTURE_OWNER, 'finished');
       }
     }
   }
   const failed = s.enqueue({ experiment: 'stopgrad', cellHash: 'failed', rowLabel: 'w/ stop-grad', axes: { batchSize: 256 }, seed: 0, preset: 'small', config: cfg(true, 256) }, env);
-  s.claim(failed.id, { ...env, owner: 'w' }, { staleMs: 30_000, endedBefore: new Date() });
-  s.setBackend(failed.id, 'w', 'wasm');
-  s.finish(failed.id, 'w', 'failed', 'cell process exited (SIGKILL)');
+  startRun(s, failed.id);
+  s.finish(failed.id, FIXTURE_OWNER, 'failed', 'cell process exited (SIGKILL)');
   const evil = '<script>alert("x")</script>';
   s.saveExperiment(evil, `${evil} title`, { name: evil, title: evil, source: evil, metric: 'knn_acc', rows: [{ label: evil, paper: evil }] });
   const r = s.enqueue({ experiment: evil, cellHash: 'evil', rowLabel: evil, axes: {}, seed: 0, preset: 'small', config: cfg(true, 64) }, env);
-  s.claim(r.id, { ...env, owner: 'w' }, { staleMs: 30_000, endedBefore: new Date() });
-  s.setBackend(r.id, 'w', 'wasm');
-  s.logMetrics(r.id, 'w', curves(2, (e) => [-0.5, 0.05, 0.4 + e / 100]));
-  s.finish(r.id, 'w', 'finished', evil);
+  startRun(s, r.id);
+  s.logMetrics(r.id, FIXTURE_OWNER, curves(2, (e) => [-0.5, 0.05, 0.4 + e / 100]));
+  s.finish(r.id, FIXTURE_OWNER, 'finished', evil);
   s.close();
 }

@@ -2,6 +2,7 @@ import test from 'ava';
 import type { MetricPoint } from '../../runner/store/run-store.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
 import { renderTables } from '../../runner/render-table.ts';
+import { FIXTURE_OWNER, startRun } from '../helpers/fixture-db.ts';
 import { buildTable, classify } from '../../runner/tables.ts';
 
 const env = { packageVersion: '0.1.0', gitCommit: null, host: 'fixture', pid: 1 };
@@ -29,10 +30,9 @@ function fixtureStore(): SqliteStore {
   const add = (row: string, seed: number, status: 'finished' | 'diverged' | 'failed', pts: MetricPoint[]) => {
     const r = s.enqueue({ experiment: 'fixture', cellHash: `${row}-${seed}`, rowLabel: row, axes: {}, seed, preset: 'small',
       config: { projector: { dim: 256 }, similarity: { kind: 'cosine' } } }, env);
-    s.claim(r.id, { ...env, owner: 'w' }, { staleMs: 30_000, endedBefore: new Date() });
-  s.setBackend(r.id, 'w', 'wasm');
-    s.logMetrics(r.id, 'w', pts);
-    s.finish(r.id, 'w', status, status === 'failed' ? 'boom' : null);
+    startRun(s, r.id);
+    s.logMetrics(r.id, FIXTURE_OWNER, pts);
+    s.finish(r.id, FIXTURE_OWNER, status, status === 'failed' ? 'boom' : null);
   };
   [0.79, 0.81, 0.80].forEach((k, seed) => add('w/ stop-grad', seed, 'finished', curves([-0.5, -0.7, -0.8], [0.061, 0.062, 0.061], [0.6, 0.7, k])));
   [0, 1].forEach((seed) => add('w/o stop-grad', seed, 'finished', curves([-0.9, -0.99, -0.999], [0.02, 0.003, 0.001], [0.3, 0.15, 0.1 + seed / 100])));

@@ -4,6 +4,7 @@ import { SqliteStore } from '../../runner/store/sqlite-store.ts';
 import { buildTable } from '../../runner/tables.ts';
 import { renderTables } from '../../runner/render-table.ts';
 import { EXPERIMENTS, validateSpec } from '../../experiments/registry.ts';
+import { FIXTURE_OWNER, startRun } from '../helpers/fixture-db.ts';
 
 const zRef = 1 / Math.sqrt(256);
 const healthy = (seed: number, value: number): Seed => ({
@@ -71,13 +72,13 @@ test('tables carry one line per finding in every format', (t) => {
   s.saveExperiment('stopgrad', 'Stop-gradient', EXPERIMENTS.stopgrad);
   for (const [row, sg] of [['w/ stop-grad', true], ['w/o stop-grad', false]] as const) {
     const r = s.enqueue({ experiment: 'stopgrad', cellHash: row, rowLabel: row, axes: {}, seed: 0, preset: 'small', config: { projector: { dim: 256 }, similarity: { kind: 'cosine' } } }, env);
-    s.claim(r.id, { ...env, owner: 'o' }, { staleMs: 1000, endedBefore: new Date() });
-    s.logMetrics(r.id, 'o', [
+    startRun(s, r.id);
+    s.logMetrics(r.id, FIXTURE_OWNER, [
       { name: 'knn_acc', epoch: 0, step: 0, value: 0.49 },
       { name: 'loss', epoch: 1, step: 31, value: sg ? -0.8 : -0.976 }, { name: 'z_std', epoch: 1, step: 31, value: sg ? 0.061 : 0.0129 },
       { name: 'knn_acc', epoch: 1, step: 31, value: sg ? 0.79 : 0.516 },
     ]);
-    s.finish(r.id, 'o', 'finished');
+    s.finish(r.id, FIXTURE_OWNER, 'finished');
   }
   const table = buildTable(s, EXPERIMENTS.stopgrad);
   t.like(table.findings[0], { id: 'stopgrad-collapse', verdict: 'reproduced', seeds: [0] });

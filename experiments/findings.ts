@@ -41,3 +41,8 @@ export function findingRows(t: FindingTest): string[] {
     case 'all': return t.of.flatMap(findingRows);
   }
 }
+
+/** The kinds of a test and of every part of it. */
+export function testKinds(t: FindingTest): FindingTest['kind'][] {
+  return t.kind === 'all' ? ['all', ...t.of.flatMap(testKinds)] : [t.kind];
+}

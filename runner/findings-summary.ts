@@ -12,7 +12,7 @@ export interface FindingRow extends FindingVerdict {
 }
 
 /** Every finding of the tables, with the rows' numbers: the paper's and ours (mean ± std, n). */
-export function findingRows(tables: PaperTable[]): FindingRow[] {
+export function summaryRows(tables: PaperTable[]): FindingRow[] {
   return tables.flatMap((t) => t.findings.map((f) => {
     const lines = f.rows.map((r) => t.lines.find((l) => l.variant === r && Object.keys(l.axes).length === 0) ?? t.lines.find((l) => l.variant === r));
     const paper = f.rows.map((r, i) => `${r}: ${lines[i]?.paper ?? '–'}`).join('; ');
@@ -23,7 +23,7 @@ export function findingRows(tables: PaperTable[]): FindingRow[] {
 
 /** The findings summary as Markdown: one line per finding, then the count of each verdict. */
 export function renderFindingsSummary(tables: PaperTable[]): string {
-  const rows = findingRows(tables);
+  const rows = summaryRows(tables);
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const count = (v: string) => rows.filter((r) => r.verdict === v).length;
   return [

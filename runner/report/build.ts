@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import type { Finding } from '../../experiments/findings.ts';
+import { testKinds, type Finding } from '../../experiments/findings.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
-import { findingRows, type FindingRow } from '../findings-summary.ts';
+import { summaryRows, type FindingRow } from '../findings-summary.ts';
 import type { RunStore, RunSummary } from '../store/run-store.ts';
 import { buildTable, findingsOf, type PaperTable } from '../tables.ts';
 
@@ -44,7 +44,7 @@ export function commonestPreset(store: RunStore): string | null {
 }
 
 function hasCollapseClaim(findings: Finding[] | undefined): boolean {
-  return JSON.stringify(findings ?? []).includes('"kind":"collapses"');
+  return (findings ?? []).some((f) => testKinds(f.test).includes('collapses'));
 }
 
 function distinct(xs: (string | null)[]): string {
@@ -88,7 +88,7 @@ export function buildReport(store: RunStore, preset: string): Report {
   const starts = trained.map((r) => r.startedAt!.getTime()), ends = trained.map((r) => r.finishedAt!.getTime());
   const info = runs.map((r) => full.get(r.id)!);
   return {
-    preset, generatedAt: new Date().toISOString(), findings: findingRows(tables), tables, curves,
+    preset, generatedAt: new Date().toISOString(), findings: summaryRows(tables), tables, curves,
     environment: [
       { label: 'backend', value: distinct(info.map((r) => r.backend)) },
       { label: 'threads', value: 'one cell per core; cores left over when fewer cells than cores run become wasm threads (not recorded per cell)' },

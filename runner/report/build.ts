@@ -19,12 +19,20 @@ export interface RowCurves {
 export interface Report {
   preset: string;
   generatedAt: string;
+  /** The reproduce command that makes these cells: this preset and the seeds found. */
+  command: string;
   findings: FindingRow[];
   tables: PaperTable[];
   /** Fig. 2-style curves of the experiments with a collapse claim. */
   curves: { experiment: string; zStdReference: number; rows: RowCurves[] }[];
   environment: { label: string; value: string }[];
-  compute: { cells: number; byStatus: Record<string, number>; reused: number; computeSeconds: number; wallSeconds: number };
+  compute: {
+    cells: number; byStatus: Record<string, number>; reused: number; computeSeconds: number;
+    /** Time during which some cell was training: the span of each part, without the pauses between parts. */
+    wallSeconds: number;
+    /** Spans of training separated by more than PART_GAP_S with none: the runs a resumed reproduction took. */
+    parts: number;
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -34,6 +42,21 @@ function meanCurve(series: number[][]): number[] {
   if (!series.length) return [];
   const n = Math.min(...series.map((s) => s.length));
   return Array.from({ length: n }, (_, i) => mean(series.map((s) => s[i])));
+}
+
+/** A pause longer than this between cells separates two parts of a resumed reproduction. */
+export const PART_GAP_S = 120;
+
+/** Merges [start, end] intervals (ms) that overlap or lie within PART_GAP_S: their total length and count. */
+export function busySpans(intervals: [number, number][]): { seconds: number; parts: number } {
+  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+  const spans: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = spans.at(-1);
+    if (last && a - last[1] <= PART_GAP_S * 1000) last[1] = Math.max(last[1], b);
+    else spans.push([a, b]);
+  }
+  return { seconds: spans.reduce((t, [a, b]) => t + (b - a) / 1000, 0), parts: spans.length };
 }
 
 /** The preset most of the database's runs used. */
@@ -85,10 +108,11 @@ export function buildReport(store: RunStore, preset: string): Report {
   const trained = runs.filter((r) => full.get(r.id)?.reusedFrom == null && r.startedAt && r.finishedAt);
   const byStatus: Record<string, number> = {};
   for (const r of runs) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
-  const starts = trained.map((r) => r.startedAt!.getTime()), ends = trained.map((r) => r.finishedAt!.getTime());
+  const busy = busySpans(trained.map((r) => [r.startedAt!.getTime(), r.finishedAt!.getTime()]));
+  const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
   const info = runs.map((r) => full.get(r.id)!);
   return {
-    preset, generatedAt: new Date().toISOString(), findings: summaryRows(tables), tables, curves,
+    preset, generatedAt: new Date().toISOString(), command: `simsiam reproduce --preset ${preset} --seeds ${seeds.join(',')}`, findings: summaryRows(tables), tables, curves,
     environment: [
       { label: 'backend', value: distinct(info.map((r) => r.backend)) },
       { label: 'threads', value: 'one cell per core; cores left over when fewer cells than cores run become wasm threads (not recorded per cell)' },
@@ -100,7 +124,7 @@ export function buildReport(store: RunStore, preset: string): Report {
     compute: {
       cells: runs.length, byStatus, reused: info.filter((r) => r.reusedFrom != null).length,
       computeSeconds: trained.reduce((a, r) => a + (r.finishedAt!.getTime() - r.startedAt!.getTime()) / 1000, 0),
-      wallSeconds: starts.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : 0,
+      wallSeconds: busy.seconds, parts: busy.parts,
     },
   };
 }

@@ -25,7 +25,17 @@ export function curveCharts(c: Report['curves'][number]): string[] {
 function computeLine(r: Report): string {
   const statuses = Object.entries(r.compute.byStatus).map(([s, n]) => `${n} ${s}`).join(', ');
   return `${r.compute.cells} cells (${statuses}; ${r.compute.reused} reused from another experiment's identical cell); ` +
-    `compute ${fmtDuration(r.compute.computeSeconds)} summed over cells, ${fmtDuration(r.compute.wallSeconds)} from the first start to the last finish`;
+    `compute ${fmtDuration(r.compute.computeSeconds)} summed over cells, ${wallLine(r)}`;
+}
+
+function wallLine(r: Report): string {
+  const parts = r.compute.parts > 1 ? ` in ${r.compute.parts} parts` : '';
+  return `${fmtDuration(r.compute.wallSeconds)} wall time${parts} (pauses between parts not counted)`;
+}
+
+/** What the report's head says: the command that made its cells, and how long it took. */
+function produced(r: Report): string {
+  return `Produced by \`${r.command}\` in ${wallLine(r)}; preset ${r.preset}, report made ${r.generatedAt}.`;
 }
 
 /** The report body as HTML (the dashboard's Report page shows the same). */
@@ -34,6 +44,7 @@ export function reportBodyHtml(r: Report): string {
     `<td>${esc(f.paper)}</td><td>${esc(f.ours)}</td><td><em>${esc(f.verdict)}</em></td><td>${esc(f.seeds.join(', ') || '–')}</td><td class="evidence">${esc(f.evidence)}</td></tr>`);
   const count = (v: string) => r.findings.filter((f) => f.verdict === v).length;
   return [
+    `<p class="produced">${esc(produced(r)).replace(/`([^`]+)`/g, '<code>$1</code>')}</p>`,
     `<h2>Findings at preset ${esc(r.preset)}</h2>`,
     `<p>${count('reproduced')} reproduced, ${count('not reproduced')} not reproduced, ${count('inconclusive')} inconclusive, of ${r.findings.length} findings.</p>`,
     '<table class="findings-summary"><thead><tr><th>finding</th><th>experiment</th><th>the paper\'s claim</th><th>paper</th><th>ours</th><th>verdict</th><th>seeds</th><th>evidence</th></tr></thead>',
@@ -56,15 +67,17 @@ export function renderReport(r: Report, format: ReportFormat): string {
     case 'json':
       return `${JSON.stringify({
         preset: r.preset,
+        command: r.command,
+        wall_seconds: Math.round(r.compute.wallSeconds),
         findings: r.findings.map((f) => ({ id: f.id, experiment: f.experiment, claim: f.claim, verdict: f.verdict, seeds: f.seeds, evidence: f.evidence })),
       }, null, 2)}\n`;
     case 'html':
       return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>SimSiam reproduction report (${esc(r.preset)})</title><style>${STYLE}</style></head>\n` +
-        `<body><h1>SimSiam reproduction report</h1><p>Preset ${esc(r.preset)}, made ${esc(r.generatedAt)}.</p>\n${reportBodyHtml(r)}\n</body></html>\n`;
+        `<body><h1>SimSiam reproduction report</h1>\n${reportBodyHtml(r)}\n</body></html>\n`;
     case 'md': {
       const img = (svg: string) => `![](data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')})`;
       return [
-        '# SimSiam reproduction report', '', `Preset ${r.preset}, made ${r.generatedAt}.`, '',
+        '# SimSiam reproduction report', '', produced(r), '',
         renderFindingsSummary(r.tables), '## Tables', '', renderTables(r.tables, 'md'),
         '## Curves (Fig. 2)', '', ...r.curves.flatMap((c) => [`### ${c.experiment}`, '', curveCharts(c).map(img).join(' '), '']),
         '## Environment', '', ...r.environment.map((e) => `- **${e.label}**: ${e.value}`), '',

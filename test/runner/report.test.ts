@@ -2,7 +2,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildReport, commonestPreset } from '../../runner/report/build.ts';
+import { buildReport, busySpans, commonestPreset } from '../../runner/report/build.ts';
 import { renderReport } from '../../runner/report/render.ts';
 import { lineChart } from '../../runner/report/svg.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
@@ -31,7 +31,8 @@ test('json is the findings with a verdict each; html and md are self-contained',
   const r = buildReport(s, 'small');
   s.close();
   const json = JSON.parse(renderReport(r, 'json'));
-  t.deepEqual(Object.keys(json), ['preset', 'findings']);
+  t.deepEqual(Object.keys(json), ['preset', 'command', 'wall_seconds', 'findings']);
+  t.regex(json.command, /^simsiam reproduce --preset small --seeds 0,1/);
   t.deepEqual(Object.keys(json.findings[0]), ['id', 'experiment', 'claim', 'verdict', 'seeds', 'evidence']);
   t.true(json.findings.every((f: { verdict: string }) => ['reproduced', 'not reproduced', 'inconclusive'].includes(f.verdict)));
   const html = renderReport(r, 'html');
@@ -39,6 +40,8 @@ test('json is the findings with a verdict each; html and md are self-contained',
   t.notRegex(html, /(src|href)="https?:/, 'nothing fetched');
   t.notRegex(html, /<script>alert/, 'escaped');
   const md = renderReport(r, 'md');
+  t.regex(md, /^# SimSiam reproduction report\n\nProduced by `simsiam reproduce --preset small --seeds [0-9,]+` in /);
+  t.regex(html, /<p class="produced">Produced by <code>simsiam reproduce/);
   t.regex(md, /!\[\]\(data:image\/svg\+xml;base64,/);
   t.regex(md, /\| stopgrad-collapse \| stopgrad \| .* \| \*\*reproduced\*\* \| 0, 1 \|/);
 });
@@ -49,4 +52,11 @@ test('a chart is an SVG path per series, with the 1/√d reference where given',
   t.is((svg.match(/<path d="M/g) ?? []).length, 1);
   t.regex(svg, /<path d="M[^"]+M[^"]+"/, 'a NaN breaks the line in two');
   t.regex(svg, /stroke-dasharray="4 3"/);
+});
+
+test('wall time counts the spans in which cells ran, not the pauses between the parts of a resumed run', (t) => {
+  const s = 1000;
+  // Two overlapping cells, one right after (10 s gap: same part), then a part 1 h later.
+  t.deepEqual(busySpans([[0, 100 * s], [50 * s, 150 * s], [160 * s, 200 * s], [3800 * s, 3900 * s]]), { seconds: 300, parts: 2 });
+  t.deepEqual(busySpans([]), { seconds: 0, parts: 0 });
 });

@@ -59,7 +59,8 @@ function sweepOptions(cmd: Command): Command {
     .option('-v, --verbose', 'print every cell\'s monitors per epoch')
     .addOption(new Option('--executor <kind>', 'where cells run: local processes, or BullMQ workers on Redis').choices(['local', 'bullmq']).default('local'))
     .option('--redis <url>', 'Redis for --executor bullmq: redis://host:6379 or unix:///path/redis.sock')
-    .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE);
+    .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
+    .option('--dry-run', 'list the cells, their state, steps and estimated time here, and the sweep\'s; run nothing');
 }
 
 export function buildProgram(): Command {
@@ -74,7 +75,6 @@ export function buildProgram(): Command {
     .addOption(new Option('-p, --preset <name>', 'scale preset (default: the experiment\'s own)').choices(Object.keys(PRESETS)))
     .option('-s, --set <path=value>', 'override a config field for every cell, repeatable (e.g. --set epochs=5)', collect, [])
     .option('--seeds <list>', 'seeds, comma-separated (default: the experiment\'s)', seedList)
-    .option('--dry-run', 'list the cells, their state, steps and estimated time here, and the sweep\'s; run nothing')
     .addHelpText('after', `
 Examples:
   simsiam run stopgrad                          # Sec. 4.1 at the small preset, then its table
@@ -85,7 +85,7 @@ Re-running the same command resumes: finished cells are skipped.`)
     .action(async (name: string, opts: RunOpts) => {
       const spec = await loadExperiment(name);
       const runOpts = { ...opts, sets: opts.set };
-      if (opts.dryRun) return dryRun(spec, prepareGrids([spec], runOpts)[0], opts);
+      if (opts.dryRun) return dryRun([{ spec, grid: prepareGrids([spec], runOpts)[0] }], opts);
       const { tables, failed } = await runExperiments([spec], runOpts);
       process.stdout.write(`\n${renderTables(tables, 'md')}`);
       if (failed) process.exitCode = 1;
@@ -98,8 +98,12 @@ Re-running the same command resumes: finished cells are skipped.`)
     .addHelpText('after', `
 Experiments, in order: ${REPRODUCED.join(', ')}.
 Re-running the same command resumes; \`simsiam report\` writes the results up as one document.`)
-    .action(async (opts: Omit<RunOpts, 'set' | 'dryRun'> & { preset: PresetName; seeds: number[] }) => {
+    .action(async (opts: Omit<RunOpts, 'set'> & { preset: PresetName; seeds: number[] }) => {
       const specs = REPRODUCED.map((n) => EXPERIMENTS[n]);
+      if (opts.dryRun) {
+        const grids = prepareGrids(specs, { ...opts, sets: [] });
+        return dryRun(specs.map((spec, i) => ({ spec, grid: grids[i] })), opts);
+      }
       const { tables, failed } = await runExperiments(specs, { ...opts, sets: [] });
       process.stdout.write(`\n${renderTables(tables, 'md')}\n${renderFindingsSummary(tables)}`);
       if (failed) process.exitCode = 1;

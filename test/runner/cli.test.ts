@@ -171,6 +171,12 @@ test('reproduce runs every built-in experiment once per cell, then report writes
   const db = path.join(dir, 'r.db');
   const r = await cli('reproduce', '--preset', 'tiny', '--seeds', '0', '--db', db, '--backend', 'wasm', '--set-unknown-is-an-error');
   t.is(r.code, 2, 'an unknown option is a usage error');
+  const dry = await cli('reproduce', '--preset', 'tiny', '--seeds', '0', '--db', db, '--backend', 'wasm', '--workers', '1', '--dry-run');
+  t.is(dry.code, 0, dry.stderr);
+  t.regex(dry.stdout, /predictor \(Table 1\) at preset 'tiny': 4 cells, 0 done, 1 reused from other experiments, 3 to run/, 'a cell an earlier experiment will train counts once');
+  t.regex(dry.stdout, /reuses stopgrad +- +- {2}\(c\) lr not decayed seed 0/);
+  t.regex(dry.stdout, /estimated: \d+(m\d+)?s for \d+ cell\(s\) on 1 worker\(s\) across 8 experiments run one after another/);
+  t.false(fs.existsSync(db), 'a dry run creates no database');
   const rep = await cli('reproduce', '--preset', 'tiny', '--seeds', '0', '--db', db, '--backend', 'wasm');
   t.is(rep.code, 0, rep.stderr);
   // The default SimSiam cell is shared by stopgrad, predictor, batchnorm, similarity and symmetry: trained once.

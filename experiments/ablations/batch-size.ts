@@ -20,10 +20,12 @@ export default defineExperiment({
   ],
   findings: [
     {
-      // Bound (open): the paper's rows 64–2048 lie within 2.0 points.
+      // The paper's flat range is 64–2048: with SGD, 4096 drops 4 points (it credits LARS
+      // for large batches), so 4096 is not part of the claim. Bound (open): its rows
+      // 64–2048 span 2.0 points (66.1–68.1); 3 points holds them with one to spare.
       id: 'batch-size-flat',
-      claim: 'Accuracy stays about flat over batch sizes 64–4096 (Table 2).',
-      test: { kind: 'within', rows: ['64', '128', '256', '512', '1024', '2048', '4096'], within: 2 },
+      claim: 'Accuracy stays about flat over batch sizes 64–2048 at the same epochs, lr scaled linearly (Table 2).',
+      test: { kind: 'within', rows: ['64', '128', '256', '512', '1024', '2048'], within: 3 },
     },
   ],
 });

@@ -45,7 +45,7 @@ test('a bad override fails before anything runs, naming the path and the allowed
   t.false(fs.existsSync(db), 'nothing ran, no database');
   const p = await cli('run', 'baseline', '--preset', 'huge');
   t.is(p.code, 2);
-  t.regex(p.stderr, /Allowed choices are small, tiny, fashion, paper/);
+  t.regex(p.stderr, /Allowed choices are small, medium, tiny, fashion, paper/);
   const e = await cli('run', 'nope');
   t.is(e.code, 2);
   t.regex(e.stderr, /unknown experiment 'nope'/);

@@ -3,11 +3,13 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { registerWasmKernels } from './kernels/register.ts';
+import { registerNativeKernels } from './native/kernels.ts';
+import { loadOrt, type Ort } from './native/ort.ts';
 import { installLowMemoryGradients } from './kernels/low-memory-gradients.ts';
 import { startThreadedWasm } from './wasm-threads.ts';
 
 /** Backends in the order `auto` tries them: the fastest that loads wins. */
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'native-cpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export type BackendChoice = BackendName | 'auto';
 
@@ -19,14 +21,41 @@ export interface BackendInfo {
   simd: boolean;
   /** Why each faster backend was skipped, for the log. */
   skipped: string[];
+  /** The native library under native-cpu, with its version. */
+  library?: string;
 }
 
 const require = createRequire(import.meta.url);
 let active: BackendInfo | null = null;
 let wasmConfigured = false;
+let ort: Ort | null = null;
+
+async function startWasm(threads: number): Promise<typeof import('@tensorflow/tfjs-backend-wasm')> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (!wasmConfigured) {
+    const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+    wasm.setWasmPaths(dist + path.sep);
+    wasm.setThreadsCount(threads);
+    registerWasmKernels();
+    wasmConfigured = true;
+    // One thread: the single-threaded SIMD binary, tfjs's own choice in Node.
+    if (threads > 1) await startThreadedWasm(dist, threads);
+  }
+  if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
+  return wasm;
+}
 
 async function tryLoad(name: BackendName, threads: number): Promise<Omit<BackendInfo, 'skipped'>> {
   switch (name) {
+    case 'native-cpu': {
+      // The heavy kernels run in onnxruntime on `threads` threads; wasm keeps the light
+      // ones on its single-threaded binary. Loaded first, so a missing library leaves
+      // wasm untouched for `auto`'s next choice.
+      ort ??= loadOrt(threads);
+      await startWasm(1);
+      registerNativeKernels(ort);
+      return { name, tfName: 'wasm', threads: ort.threads, simd: true, library: `onnxruntime ${ort.version}` };
+    }
     case 'tensorflow-gpu':
     case 'tensorflow': {
       // Optional dependencies: absent where libtensorflow could not be downloaded at install.
@@ -35,17 +64,8 @@ async function tryLoad(name: BackendName, threads: number): Promise<Omit<Backend
       return { name, tfName: 'tensorflow', threads: os.cpus().length, simd: true };
     }
     case 'wasm': {
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      if (!wasmConfigured) {
-        const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-        wasm.setWasmPaths(dist + path.sep);
-        wasm.setThreadsCount(threads);
-        registerWasmKernels();
-        wasmConfigured = true;
-        // One thread: the single-threaded SIMD binary, tfjs's own choice in Node.
-        if (threads > 1) await startThreadedWasm(dist, threads);
-      }
-      if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
+      if (ort) throw new Error('this process already runs native-cpu, whose kernels replace wasm\'s');
+      const wasm = await startWasm(threads);
       return {
         name,
         tfName: 'wasm',
@@ -80,7 +100,8 @@ export async function useBackend(choice: BackendChoice = 'auto', opts: { threads
     } catch (err) {
       const why = firstLine(err);
       if (choice !== 'auto') {
-        throw new Error(`backend '${name}' could not be loaded: ${why}. ${hint(name)}`);
+        // A user's choice that this machine cannot meet: the CLI prints it as one line.
+        throw Object.assign(new Error(`backend '${name}' could not be loaded: ${why}. ${hint(name)}`), { code: 'SIMSIAM_BACKEND' });
       }
       skipped.push(`${name}: ${why}`);
     }
@@ -97,13 +118,20 @@ export function envThreads(): number {
   return n;
 }
 
+/** One line for logs: the backend, its native library, and why each faster one was not taken. */
+export function describeBackend(b: BackendInfo): string {
+  const lib = b.library ? ` (${b.library})` : '';
+  return `backend ${b.name}${lib}${b.skipped.length ? `; not loaded: ${b.skipped.join('; ')}` : ''}`;
+}
+
 /** The backend selected by the last {@link useBackend} call. */
 export function activeBackend(): BackendInfo | null {
   return active;
 }
 
 function firstLine(err: unknown): string {
-  if ((err as { code?: string })?.code === 'ERR_MODULE_NOT_FOUND') return 'not installed';
+  const code = (err as { code?: string })?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'not installed';
   return String(err instanceof Error ? err.message : err).split('\n')[0];
 }
 
@@ -113,6 +141,8 @@ function hint(name: BackendName): string {
       return 'Install @tensorflow/tfjs-node-gpu (needs CUDA and network access at install), or use --backend auto.';
     case 'tensorflow':
       return 'Install @tensorflow/tfjs-node (downloads libtensorflow at install), or use --backend auto.';
+    case 'native-cpu':
+      return 'It needs the optional dependency onnxruntime-node (`npm install onnxruntime-node`, no download); or use --backend auto.';
     default:
       return 'Run `npm ci` to install the project dependencies.';
   }

@@ -1,4 +1,4 @@
-import { useBackend, type BackendChoice } from '../core/backend.ts';
+import { describeBackend, useBackend, type BackendChoice } from '../core/backend.ts';
 import { missingDataFiles } from '../core/data/load.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import { SpecError } from '../experiments/validate.ts';
@@ -52,7 +52,7 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunExperimen
       await checkRedis(opts.redis);
       remote = new RemoteExecutor(opts.redis, opts.queue);
     } else {
-      await useBackend(opts.backend).then((b) => process.stdout.write(`backend ${b.name} (each cell loads its own)\n`));
+      await useBackend(opts.backend).then((b) => process.stdout.write(`${describeBackend(b)} (each cell loads its own)\n`));
     }
     let failed = 0;
     for (const spec of specs) {

@@ -6,6 +6,7 @@ export function describeUserError(err: unknown): string | null {
   if (!(err instanceof Error)) return null;
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
   switch (e.code) {
+    case 'SIMSIAM_BACKEND': return e.message;
     case 'EADDRINUSE': return `port ${e.port} on ${e.address} is in use; pick another with --port (0 takes any free one)`;
     case 'EADDRNOTAVAIL': return `cannot bind to ${e.address}: not an address of this machine; check --host`;
     case 'EACCES': return e.syscall === 'listen' ? `not allowed to listen on port ${e.port}; use a port above 1023` : `permission denied: ${e.path ?? e.message}`;

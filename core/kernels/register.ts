@@ -58,7 +58,7 @@ interface ConvAttrs {
 }
 
 /** Swap a kernel's function, keeping the stock setup (which binds its wasm export). */
-function replaceKernel(kernelName: string, kernelFunc: KernelFunc): void {
+export function replaceKernel(kernelName: string, kernelFunc: KernelFunc): void {
   const stock = tf.getKernel(kernelName, 'wasm');
   if (stock) tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({ ...stock, kernelName, backendName: 'wasm', kernelFunc });

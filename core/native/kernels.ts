@@ -1,0 +1,176 @@
+import * as tf from '@tensorflow/tfjs';
+import { replaceKernel } from '../kernels/register.ts';
+import type { OnnxGraph, OnnxNode } from './onnx-model.ts';
+import type { Ort } from './ort.ts';
+
+/**
+ * The step's heavy kernels (conv forward, its two gradients, matMul) on onnxruntime's
+ * MLAS, registered over the wasm backend's: tensors stay in the wasm heap, and
+ * onnxruntime reads the inputs and writes the outputs there in place. The graphs are
+ * NCHW, as ONNX's Conv is, between transposes that onnxruntime's layout optimizer
+ * folds into its blocked (NCHWc) format. Everything else stays wasm's.
+ */
+
+type Info = tf.TensorInfo;
+interface WasmBackend {
+  typedArrayFromHeap(t: Info): Float32Array;
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+}
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+const NHWC_TO_NCHW = [0, 3, 1, 2];
+const NCHW_TO_NHWC = [0, 2, 3, 1];
+/** tfjs filters are [kh, kw, in, out]; ONNX's are [out, in, kh, kw] (ConvTranspose: [in, out, kh, kw] of its own input). */
+const HWIO_TO_OIHW = [3, 2, 0, 1];
+
+const t = (input: string, output: string, perm: number[]): OnnxNode => ({ op: 'Transpose', inputs: [input], outputs: [output], attrs: { perm } });
+
+function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast',
+  );
+}
+
+/** ONNX's output length of a conv axis, to check it agrees with tfjs's rounding. */
+const onnxOut = (size: number, k: number, s: number, d: number, before: number, after: number) =>
+  Math.floor((size + before + after - ((k - 1) * d + 1)) / s) + 1;
+
+export function registerNativeKernels(ort: Ort): void {
+  const stock = (name: string) => tf.getKernel(name, 'wasm')!.kernelFunc;
+  const stockConv = stock('Conv2D'), stockDx = stock('Conv2DBackpropInput'), stockDw = stock('Conv2DBackpropFilter');
+  const stockMatMul = stock('BatchMatMul');
+
+  replaceKernel('Conv2D', (args) => {
+    const { x, filter } = args.inputs as { x: Info; filter: Info };
+    const a = args.attrs as unknown as ConvAttrs;
+    const c = convInfo(x.shape, filter.shape, a);
+    const { top, bottom, left, right } = c.padInfo;
+    if ((a.dataFormat ?? 'NHWC') !== 'NHWC' || Math.min(top, bottom, left, right) < 0 ||
+      onnxOut(c.inHeight, c.filterHeight, c.strideHeight, c.dilationHeight, top, bottom) !== c.outHeight ||
+      onnxOut(c.inWidth, c.filterWidth, c.strideWidth, c.dilationWidth, left, right) !== c.outWidth) return stockConv(args);
+    const b = args.backend as unknown as WasmBackend;
+    const out = b.makeOutput(c.outShape, 'float32');
+    ort.run(`conv ${x.shape} ${filter.shape} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${top},${left},${bottom},${right}`, () => ({
+      nodes: [
+        t('x', 'xc', NHWC_TO_NCHW), t('w', 'wc', HWIO_TO_OIHW),
+        { op: 'Conv', inputs: ['xc', 'wc'], outputs: ['yc'], attrs: {
+          kernel_shape: [c.filterHeight, c.filterWidth], strides: [c.strideHeight, c.strideWidth],
+          dilations: [c.dilationHeight, c.dilationWidth], pads: [top, left, bottom, right],
+        } },
+        t('yc', 'y', NCHW_TO_NHWC),
+      ],
+      inputs: [['x', x.shape], ['w', filter.shape]],
+      outputs: [['y', c.outShape]],
+    }), [b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
+    return out;
+  });
+
+  // dL/dx: ConvTranspose of dy with the same filter, strides and pads; output_padding
+  // restores the rows a strided forward conv dropped.
+  replaceKernel('Conv2DBackpropInput', (args) => {
+    const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+    const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
+    const c = convInfo(a.inputShape, filter.shape, a);
+    const { top, bottom, left, right } = c.padInfo;
+    const extra = (size: number, o: number, k: number, s: number, d: number, before: number, after: number) =>
+      size - (s * (o - 1) + (k - 1) * d + 1 - before - after);
+    const oh = extra(c.inHeight, c.outHeight, c.filterHeight, c.strideHeight, c.dilationHeight, top, bottom);
+    const ow = extra(c.inWidth, c.outWidth, c.filterWidth, c.strideWidth, c.dilationWidth, left, right);
+    if ((a.dataFormat ?? 'NHWC') !== 'NHWC' || Math.min(top, bottom, left, right) < 0 ||
+      oh < 0 || ow < 0 || oh >= Math.max(c.strideHeight, c.dilationHeight) || ow >= Math.max(c.strideWidth, c.dilationWidth)) return stockDx(args);
+    const b = args.backend as unknown as WasmBackend;
+    const out = b.makeOutput(a.inputShape, 'float32');
+    ort.run(`dx ${dy.shape} ${filter.shape} ${a.inputShape} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${top},${left},${bottom},${right}`, () => ({
+      nodes: [
+        t('dy', 'dyc', NHWC_TO_NCHW), t('w', 'wc', HWIO_TO_OIHW),
+        { op: 'ConvTranspose', inputs: ['dyc', 'wc'], outputs: ['dxc'], attrs: {
+          kernel_shape: [c.filterHeight, c.filterWidth], strides: [c.strideHeight, c.strideWidth],
+          dilations: [c.dilationHeight, c.dilationWidth], pads: [top, left, bottom, right], output_padding: [oh, ow],
+        } },
+        t('dxc', 'dx', NCHW_TO_NHWC),
+      ],
+      inputs: [['dy', dy.shape], ['w', filter.shape]],
+      outputs: [['dx', a.inputShape]],
+    }), [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
+    return out;
+  });
+
+  // dL/dW as one matMul per filter tap: x padded and transposed once to [Ci, N, H, W];
+  // tap (ky, kx) is a strided slice of it, [Ci, N*OH*OW], times dy as [N*OH*OW, Co].
+  // Measured against the single-conv form (channels as the batch, dy as the filter):
+  // 2-2.5x faster on ResNet-18's 3x3 layers, where MLAS's conv im2col of a 32x32
+  // "filter" dominated.
+  replaceKernel('Conv2DBackpropFilter', (args) => {
+    const { x, dy } = args.inputs as { x: Info; dy: Info };
+    const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
+    const c = convInfo(x.shape, a.filterShape, a);
+    const { top, left } = c.padInfo;
+    if ((a.dataFormat ?? 'NHWC') !== 'NHWC' || top < 0 || left < 0) return stockDw(args);
+    const [kh, kw, ci, co] = a.filterShape;
+    const [n, h, w] = x.shape;
+    const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = c;
+    const spanH = (kh - 1) * dh + (oh - 1) * sh + 1, spanW = (kw - 1) * dw + (ow - 1) * sw + 1;
+    const bottom = Math.max(0, spanH - h - top), right = Math.max(0, spanW - w - left);
+    const m = n * oh * ow;
+    const b = args.backend as unknown as WasmBackend;
+    const out = b.makeOutput(a.filterShape, 'float32');
+    ort.run(`dw ${x.shape} ${dy.shape} ${a.filterShape} ${sh},${sw} ${dh},${dw} ${top},${left},${bottom},${right}`, () => {
+      const padded = top || left || bottom || right;
+      const nodes: OnnxNode[] = [
+        ...(padded ? [{ op: 'Pad', inputs: ['x', 'pads'], outputs: ['xp'] }] : []),
+        t(padded ? 'xp' : 'x', 'xt', [3, 0, 1, 2]),
+        { op: 'Reshape', inputs: ['dy', 'dy_shape'], outputs: ['dy2'] },
+      ];
+      const constants: NonNullable<OnnxGraph['constants']> = [
+        ...(padded ? [['pads', [8], [0, top, left, 0, 0, bottom, right, 0]] as [string, number[], number[]]] : []),
+        ['dy_shape', [2], [m, co]], ['tap_shape', [2], [ci, m]],
+        ['axes', [2], [2, 3]], ['steps', [2], [sh, sw]], ['dw_shape', [4], a.filterShape],
+      ];
+      const taps: string[] = [];
+      for (let ky = 0; ky < kh; ky++) {
+        for (let kx = 0; kx < kw; kx++) {
+          const id = `${ky}_${kx}`;
+          constants.push([`from${id}`, [2], [ky * dh, kx * dw]], [`to${id}`, [2], [ky * dh + (oh - 1) * sh + 1, kx * dw + (ow - 1) * sw + 1]]);
+          nodes.push(
+            { op: 'Slice', inputs: ['xt', `from${id}`, `to${id}`, 'axes', 'steps'], outputs: [`x${id}`] },
+            { op: 'Reshape', inputs: [`x${id}`, 'tap_shape'], outputs: [`r${id}`] },
+            { op: 'MatMul', inputs: [`r${id}`, 'dy2'], outputs: [`g${id}`] },
+          );
+          taps.push(`g${id}`);
+        }
+      }
+      nodes.push({ op: 'Concat', inputs: taps, outputs: ['g'], attrs: { axis: 0 } }, { op: 'Reshape', inputs: ['g', 'dw_shape'], outputs: ['dw'] });
+      return { nodes, constants, inputs: [['x', x.shape], ['dy', dy.shape]], outputs: [['dw', a.filterShape]] };
+    }, [b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy)], [b.typedArrayFromHeap(out)]);
+    return out;
+  });
+
+  replaceKernel('BatchMatMul', (args) => {
+    const { a, b: bm } = args.inputs as { a: Info; b: Info };
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    if (a.dtype !== 'float32' || bm.dtype !== 'float32') return stockMatMul(args);
+    const ra = a.shape.length, rb = bm.shape.length;
+    const m = a.shape[ra - (transposeA ? 1 : 2)], n = bm.shape[rb - (transposeB ? 2 : 1)];
+    const batch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), bm.shape.slice(0, -2));
+    const shape = [...batch, m, n];
+    const swap = (r: number) => [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
+    const be = args.backend as unknown as WasmBackend;
+    const out = be.makeOutput(shape, 'float32');
+    ort.run(`matmul ${a.shape} ${bm.shape} ${transposeA} ${transposeB}`, (): OnnxGraph => ({
+      nodes: [
+        ...(transposeA ? [t('a', 'at', swap(ra))] : []), ...(transposeB ? [t('b', 'bt', swap(rb))] : []),
+        { op: 'MatMul', inputs: [transposeA ? 'at' : 'a', transposeB ? 'bt' : 'b'], outputs: ['y'] },
+      ],
+      inputs: [['a', a.shape], ['b', bm.shape]],
+      outputs: [['y', shape]],
+    }), [be.typedArrayFromHeap(a), be.typedArrayFromHeap(bm)], [be.typedArrayFromHeap(out)]);
+    return out;
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * ONNX models of a few float32 nodes, written as protobuf bytes for onnxruntime. Only the
+ * ModelProto fields such a graph needs (nodes with int and ints attributes, int64
+ * constants, inputs and outputs with static shapes) are encoded: a schema library for six messages written,
+ * never read, would be larger than this.
+ */
+
+export type Attr = number | number[];
+
+export interface OnnxNode {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  attrs?: Record<string, Attr>;
+}
+
+export interface OnnxGraph {
+  nodes: OnnxNode[];
+  /** Constant int64 tensors (shapes, pads, slice bounds): name, dims, values. */
+  constants?: [name: string, dims: number[], values: number[]][];
+  inputs: [name: string, shape: number[]][];
+  outputs: [name: string, shape: number[]][];
+}
+
+const OPSET = 17;
+const IR_VERSION = 8;
+const FLOAT = 1;
+const INT64 = 7;
+const ATTR_INT = 2;
+const ATTR_INTS = 7;
+
+const utf8 = new TextEncoder();
+
+function varint(n: number): number[] {
+  let v = BigInt(n);
+  if (v < 0n) v += 1n << 64n; // int64 two's complement, as protobuf writes negatives
+  const out: number[] = [];
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v) b |= 0x80;
+    out.push(b);
+  } while (v);
+  return out;
+}
+
+const key = (field: number, wire: 0 | 2) => varint((field << 3) | wire);
+const int = (field: number, n: number) => [...key(field, 0), ...varint(n)];
+const message = (field: number, body: number[]) => [...key(field, 2), ...varint(body.length), ...body];
+const text = (field: number, s: string) => message(field, [...utf8.encode(s)]);
+
+function attribute(name: string, v: Attr): number[] {
+  // AttributeProto: name = 1, i = 3, ints = 8 (packed), type = 20.
+  return Array.isArray(v)
+    ? [...text(1, name), ...message(8, v.flatMap(varint)), ...int(20, ATTR_INTS)]
+    : [...text(1, name), ...int(3, v), ...int(20, ATTR_INT)];
+}
+
+function node(n: OnnxNode): number[] {
+  // NodeProto: input = 1, output = 2, op_type = 4, attribute = 5.
+  return [
+    ...n.inputs.flatMap((i) => text(1, i)), ...n.outputs.flatMap((o) => text(2, o)), ...text(4, n.op),
+    ...Object.entries(n.attrs ?? {}).flatMap(([k, v]) => message(5, attribute(k, v))),
+  ];
+}
+
+function valueInfo(name: string, shape: number[]): number[] {
+  // ValueInfoProto{name = 1, type = 2: TypeProto{tensor_type = 1: {elem_type = 1, shape = 2: {dim = 1: {dim_value = 1}}}}}
+  const dims = shape.flatMap((d) => message(1, int(1, d)));
+  return [...text(1, name), ...message(2, message(1, [...int(1, FLOAT), ...message(2, dims)]))];
+}
+
+function int64Tensor(name: string, dims: number[], values: number[]): number[] {
+  // TensorProto: dims = 1, data_type = 2, int64_data = 7 (packed), name = 8.
+  return [...message(1, dims.flatMap(varint)), ...int(2, INT64), ...message(7, values.flatMap(varint)), ...text(8, name)];
+}
+
+/** The serialized ModelProto of `g` (opset 17, float32 tensors). */
+export function onnxModel(g: OnnxGraph): Uint8Array {
+  // GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12.
+  const graph = [
+    ...g.nodes.flatMap((n) => message(1, node(n))), ...text(2, 'g'),
+    ...(g.constants ?? []).flatMap(([n, d, v]) => message(5, int64Tensor(n, d, v))),
+    ...g.inputs.flatMap(([n, s]) => message(11, valueInfo(n, s))), ...g.outputs.flatMap(([n, s]) => message(12, valueInfo(n, s))),
+  ];
+  // ModelProto: ir_version = 1, graph = 7, opset_import = 8 {domain = 1, version = 2}.
+  return new Uint8Array([...int(1, IR_VERSION), ...message(8, [...text(1, ''), ...int(2, OPSET)]), ...message(7, graph)]);
+}

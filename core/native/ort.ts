@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import { onnxModel, type OnnxGraph } from './onnx-model.ts';
+
+/**
+ * onnxruntime-node's CPU library (MLAS) as a synchronous kernel runner. The package's
+ * public `InferenceSession.run` returns a promise, which a tfjs kernel cannot await; its
+ * native binding runs synchronously (the package only wraps it in setImmediate), so the
+ * binding is used directly. One session per graph and shape, built once and cached.
+ */
+
+interface OrtTensor { type: string; dims: readonly number[]; data: Float32Array }
+interface BindingSession {
+  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: Record<string, unknown>): void;
+  run(feeds: Record<string, OrtTensor>, fetches: Record<string, OrtTensor>, options: Record<string, unknown>): unknown;
+  dispose(): void;
+}
+interface Binding { binding: { InferenceSession: new () => BindingSession }; initOrt(): void }
+type TensorCtor = new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+
+export interface Ort {
+  version: string;
+  threads: number;
+  /** Runs `graph` (built by `build` on first use of `key`) on views that it reads and writes in place. */
+  run(key: string, build: () => OnnxGraph, inputs: Float32Array[], outputs: Float32Array[]): void;
+  /** Sessions built so far (one per distinct op and shape). */
+  sessions(): number;
+  dispose(): void;
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Load onnxruntime-node; throws (with the reason) where it is not installed or its
+ * library does not load on this platform.
+ */
+export function loadOrt(threads: number): Ort {
+  const { binding, initOrt } = require('onnxruntime-node/dist/binding.js') as Binding;
+  const { Tensor, env } = require('onnxruntime-common') as { Tensor: TensorCtor; env: { logLevel?: string } };
+  env.logLevel = 'error'; // its warnings (an unused initializer) are not the user's to act on
+  const version = (require('onnxruntime-node/package.json') as { version: string }).version;
+  initOrt();
+  const cache = new Map<string, { session: BindingSession; inputs: OnnxGraph['inputs']; outputs: OnnxGraph['outputs'] }>();
+  const options = {
+    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+    // Kernel-sized sessions: the arena would keep each session's peak buffers for good.
+    enableCpuMemArena: false, enableMemPattern: false,
+    // Idle pool threads would spin between kernels, taking the core the wasm ops run on.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+  return {
+    version, threads,
+    run(key, build, inputs, outputs) {
+      let s = cache.get(key);
+      if (!s) {
+        const g = build();
+        const bytes = onnxModel(g);
+        const session = new binding.InferenceSession();
+        session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, options);
+        s = { session, inputs: g.inputs, outputs: g.outputs };
+        cache.set(key, s);
+      }
+      // Tensors over the callers' views: onnxruntime reads the inputs and writes the
+      // (pre-allocated) outputs in place, so nothing is copied on either side.
+      const feeds: Record<string, OrtTensor> = {};
+      const fetches: Record<string, OrtTensor> = {};
+      s.inputs.forEach(([name, dims], i) => { feeds[name] = new Tensor('float32', inputs[i], dims); });
+      s.outputs.forEach(([name, dims], i) => { fetches[name] = new Tensor('float32', outputs[i], dims); });
+      s.session.run(feeds, fetches, {});
+    },
+    sessions: () => cache.size,
+    dispose() {
+      for (const s of cache.values()) s.session.dispose();
+      cache.clear();
+    },
+  };
+}

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { needs } from '../helpers/system.ts';
 
 const run = promisify(execFile);
@@ -195,4 +196,20 @@ test('reproduce runs every built-in experiment once per cell, then report writes
   const none = await cli('report', '--db', path.join(dir, 'none.db'));
   t.is(none.code, 2);
   t.regex(none.stderr, /does not exist: run an experiment first/);
+});
+
+const tfjsNodeInstalled = (() => {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+(tfjsNodeInstalled ? test.skip : test)('a named backend that does not load is one line and exit 2, naming what to install', async (t) => {
+  const r = await cli('bench', '--backend', 'tensorflow', '--model', 'quick', '--steps', '1');
+  t.is(r.code, 2);
+  t.regex(r.stderr, /^simsiam: backend 'tensorflow' could not be loaded: not installed\. Install @tensorflow\/tfjs-node/);
+  t.notRegex(r.stderr, /\n\s+at /, 'no stack trace');
 });

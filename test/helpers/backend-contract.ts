@@ -1,0 +1,172 @@
+import test, { type ExecutionContext } from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend, type BackendName } from '../../core/backend.ts';
+import type { TrainConfig } from '../../core/config.ts';
+import { batchNorm } from '../../core/nets/batch-norm.ts';
+import { Rng } from '../../core/rng.ts';
+import { trainStep } from '../../core/train-step.ts';
+import { randomViews, stepContext, tinyConfig } from './tiny.ts';
+
+/**
+ * What every compute backend must do, checked against tfjs's pure-JS `cpu` backend in
+ * the same process (each backend's test file calls this once, as each hono router runs
+ * the shared router tests): conv forward and both gradients, matMul with transposes,
+ * batch norm with its gradient, whole training steps of each model, and no leaks.
+ * `skip` is the reason a backend does not load here, or null.
+ */
+export function backendContract(backend: BackendName, skip: string | null, opts: { requiredInCi?: boolean } = {}): void {
+  const ci = process.env.CI === 'true' || process.env.CI === '1';
+  const serial = (title: string, impl: (t: ExecutionContext) => Promise<void>) => {
+    if (!skip) test.serial(`${backend}: ${title}`, impl);
+    else if (ci && opts.requiredInCi) test(`${backend}: ${title}`, (t) => t.fail(`CI=true requires it: ${skip}`));
+    else test.skip(`${backend}: ${title} [skipped: ${skip}]`, impl);
+  };
+
+  serial('conv forward, dX and dW match cpu (strides 1-3, 1x1 to 5x5, same, valid and explicit padding)', async (t) => {
+    let worst = 0;
+    for (const [i, c] of CONV_CASES.entries()) {
+      const ref = await convOn('cpu', c, i + 1);
+      const got = await convOn(backend, c, i + 1);
+      const e = Math.max(maxErr(got.y, ref.y), maxErr(got.dx, ref.dx), maxErr(got.dw, ref.dw));
+      t.is(got.dw.length, ref.dw.length);
+      worst = Math.max(worst, e);
+      if (e >= 1e-4) t.fail(`${JSON.stringify(c)}: max abs error ${e.toExponential(2)}`);
+    }
+    t.log(`worst max abs error over ${CONV_CASES.length} convs: ${worst.toExponential(2)}`);
+    t.true(worst < 1e-4);
+  });
+
+  serial('matMul with every transpose flag, 2-D and batched, matches cpu', async (t) => {
+    const run = async (b: BackendName) => {
+      await useBackend(b);
+      const rng = new Rng(9);
+      return tf.tidy(() => {
+        const a = tensorFrom(rng, [5, 7]) as tf.Tensor2D, bm = tensorFrom(rng, [5, 3]) as tf.Tensor2D;
+        const c = tensorFrom(rng, [3, 7]) as tf.Tensor2D, d = tensorFrom(rng, [7, 5]) as tf.Tensor2D;
+        const p = tensorFrom(rng, [4, 6, 5]) as tf.Tensor3D, q = tensorFrom(rng, [4, 3, 5]) as tf.Tensor3D;
+        return [tf.matMul(a, d), tf.matMul(a, bm, true, false), tf.matMul(a, c, false, true), tf.matMul(bm, d, true, true), tf.matMul(p, q, false, true)]
+          .map((x) => x.dataSync() as Float32Array);
+      });
+    };
+    const ref = await run('cpu');
+    const got = await run(backend);
+    const err = Math.max(...ref.map((r, i) => maxErr(r, got[i])));
+    t.log(`max abs error ${err.toExponential(2)}`);
+    t.true(err < 1e-5);
+  });
+
+  serial('batch norm (train mode, with ReLU) and its gradients match cpu', async (t) => {
+    const run = async (b: BackendName) => {
+      await useBackend(b);
+      const rng = new Rng(5);
+      const bn = batchNorm('contract-bn', 6, { affine: true, relu: true });
+      const x = tensorFrom(rng, [4, 5, 5, 6]);
+      const up = tensorFrom(rng, [4, 5, 5, 6]);
+      const out = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.apply(x, 'train'), up)) as tf.Scalar, bn.trainable);
+        return [value, ...bn.trainable.map((v) => grads[v.name]), ...bn.state].map((y) => y.dataSync().slice() as Float32Array);
+      });
+      tf.dispose([x, up, ...bn.trainable, ...bn.state]);
+      return out;
+    };
+    const ref = await run('cpu');
+    const got = await run(backend);
+    const err = Math.max(...ref.map((r, i) => maxErr(r, got[i]) / Math.max(1, Math.abs(r[0]))));
+    t.log(`max error ${err.toExponential(2)} (loss, dgamma, dbeta, running mean and variance)`);
+    t.true(err < 1e-4);
+  });
+
+  serial('three training steps of each model give cpu\'s losses to 5 decimals', async (t) => {
+    for (const [label, cfg, size] of MODELS) {
+      const ref = await stepsOn('cpu', cfg, size);
+      const got = await stepsOn(backend, cfg, size);
+      t.log(`${label}: losses cpu ${ref.losses.map((l) => l.toFixed(6))}, ${backend} ${got.losses.map((l) => l.toFixed(6))}`);
+      for (let i = 0; i < 3; i++) t.true(Math.abs(ref.losses[i] - got.losses[i]) < 5e-6, `${label} step ${i + 1}`);
+      t.true(maxErr(ref.w, got.w) < 1e-4, `${label}: first conv weights after three steps`);
+    }
+  });
+
+  serial('over 100 steps the tensor count and the native memory stay flat', async (t) => {
+    await useBackend(backend);
+    const cfg = tinyConfig({ seed: 1 });
+    const ctx = stepContext(cfg);
+    const views = randomViews(2, 16, 16, 3);
+    const rssAt: number[] = [];
+    let tensors = 0;
+    for (let i = 1; i <= 100; i++) {
+      trainStep(ctx, views);
+      if (i === 20) {
+        tensors = tf.memory().numTensors;
+        rssAt.push(process.memoryUsage().rss);
+      }
+    }
+    rssAt.push(process.memoryUsage().rss);
+    const growth = (rssAt[1] - rssAt[0]) / 2 ** 20;
+    t.log(`tensors ${tensors} -> ${tf.memory().numTensors}; RSS ${(rssAt[0] / 2 ** 20).toFixed(0)} -> ${(rssAt[1] / 2 ** 20).toFixed(0)} MB from step 20 to 100`);
+    t.is(tf.memory().numTensors, tensors, 'tensor count');
+    // A leak of one batch's activations per step would add over 60 MB here.
+    t.true(growth < 16, `RSS grew ${growth.toFixed(1)} MB`);
+    tf.dispose(views);
+    ctx.dispose();
+  });
+}
+
+interface ConvCase { n: number; h: number; w: number; ci: number; co: number; k: number; s: number; pad: 'same' | 'valid' | number }
+
+const CONV_CASES: ConvCase[] = [
+  { n: 2, h: 8, w: 8, ci: 3, co: 4, k: 3, s: 1, pad: 1 },
+  { n: 2, h: 8, w: 8, ci: 5, co: 4, k: 3, s: 2, pad: 1 },
+  { n: 3, h: 9, w: 7, ci: 3, co: 6, k: 3, s: 2, pad: 1 },
+  { n: 2, h: 8, w: 8, ci: 4, co: 6, k: 1, s: 2, pad: 0 },
+  { n: 2, h: 6, w: 6, ci: 4, co: 3, k: 1, s: 1, pad: 0 },
+  { n: 1, h: 7, w: 7, ci: 2, co: 3, k: 3, s: 2, pad: 'same' },
+  { n: 2, h: 8, w: 8, ci: 3, co: 5, k: 3, s: 1, pad: 'same' },
+  { n: 2, h: 10, w: 10, ci: 3, co: 2, k: 5, s: 2, pad: 2 },
+  { n: 1, h: 6, w: 6, ci: 2, co: 2, k: 3, s: 1, pad: 'valid' },
+  { n: 2, h: 9, w: 9, ci: 3, co: 4, k: 3, s: 2, pad: 'valid' },
+  { n: 2, h: 11, w: 11, ci: 3, co: 4, k: 3, s: 3, pad: 1 },
+];
+
+/** Models of the presets, shrunk so that the cpu backend runs three steps in seconds. */
+const MODELS: [string, TrainConfig, number][] = [
+  ['conv net', tinyConfig({ seed: 3 }), 16],
+  ['ResNet-18', tinyConfig({
+    seed: 4, backbone: { kind: 'resnet18-cifar', widths: [4, 8, 8, 16], zeroInitResidual: true },
+    projector: { layers: 2, hidden: 32, dim: 32, outputAffine: true },
+  }), 16],
+];
+
+function tensorFrom(rng: Rng, shape: number[]): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: size }, () => rng.normal()), shape);
+}
+
+function maxErr(a: Float32Array, b: Float32Array): number {
+  let m = a.length === b.length ? 0 : Infinity;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+async function convOn(backend: BackendName, c: ConvCase, seed: number): Promise<{ y: Float32Array; dx: Float32Array; dw: Float32Array }> {
+  await useBackend(backend);
+  const rng = new Rng(seed);
+  return tf.tidy(() => {
+    const x = tensorFrom(rng, [c.n, c.h, c.w, c.ci]) as tf.Tensor4D;
+    const w = tensorFrom(rng, [c.k, c.k, c.ci, c.co]) as tf.Tensor4D;
+    const y = tf.conv2d(x, w, c.s, c.pad);
+    const up = tensorFrom(rng, y.shape);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), up)))([x, w]);
+    return { y: y.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array };
+  });
+}
+
+async function stepsOn(backend: BackendName, cfg: TrainConfig, size: number): Promise<{ losses: number[]; w: Float32Array }> {
+  await useBackend(backend);
+  const ctx = stepContext(cfg);
+  const views = randomViews(2, 8, size, 11);
+  const losses = [0, 1, 2].map(() => trainStep(ctx, views).loss);
+  const w = ctx.net.encoderVars[0].dataSync().slice() as Float32Array;
+  tf.dispose(views);
+  ctx.dispose();
+  return { losses, w };
+}

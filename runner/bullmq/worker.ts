@@ -1,6 +1,7 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { BackendChoice } from '../../core/backend.ts';
 import type { EpochMetrics } from '../../core/train.ts';
+import { threadsPerCell } from '../environment.ts';
 import { runCellProcess } from '../local-executor.ts';
 import { bullConnection } from './connection.ts';
 import { parsePayload, type CellProgressUpdate, type CellReturn } from './payload.ts';
@@ -71,7 +72,8 @@ export function startWorker(opts: WorkerOptions): CellWorker {
         }
         else if (m.type === 'done') result = { status: m.status, linearAcc: m.linearAcc, seconds: m.seconds };
       },
-    });
+      // Cores go to cells first; what --concurrency leaves over becomes each cell's threads.
+    }, threadsPerCell(opts.concurrency));
     running.set(job.id!, { job, token, kill: handle.kill });
     const outcome = await handle.done.finally(() => running.delete(job.id!));
     if (stopping) throw new WaitingError(); // stop() has moved the job back to the queue

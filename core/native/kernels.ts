@@ -42,7 +42,12 @@ function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs): tf.bac
 const onnxOut = (size: number, k: number, s: number, d: number, before: number, after: number) =>
   Math.floor((size + before + after - ((k - 1) * d + 1)) / s) + 1;
 
+let registered = false;
+
 export function registerNativeKernels(ort: Ort): void {
+  // Once: a second pass would take the first one's kernels for wasm's stock fallbacks.
+  if (registered) return;
+  registered = true;
   const stock = (name: string) => tf.getKernel(name, 'wasm')!.kernelFunc;
   const stockConv = stock('Conv2D'), stockDx = stock('Conv2DBackpropInput'), stockDw = stock('Conv2DBackpropFilter');
   const stockMatMul = stock('BatchMatMul');

@@ -42,6 +42,26 @@ function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs): tf.bac
 const onnxOut = (size: number, k: number, s: number, d: number, before: number, after: number) =>
   Math.floor((size + before + after - ((k - 1) * d + 1)) / s) + 1;
 
+/**
+ * x (NHWC) and w (HWIO) through one NCHW Conv or ConvTranspose into y (NHWC): the
+ * layout transposes around it, and the attributes both ops share.
+ */
+function nchwConv(op: 'Conv' | 'ConvTranspose', c: tf.backend_util.Conv2DInfo, shapes: { x: number[]; w: number[]; y: number[] }, extra: Record<string, number[]> = {}): OnnxGraph {
+  const { top, left, bottom, right } = c.padInfo;
+  return {
+    nodes: [
+      t('x', 'xc', NHWC_TO_NCHW), t('w', 'wc', HWIO_TO_OIHW),
+      { op, inputs: ['xc', 'wc'], outputs: ['yc'], attrs: {
+        kernel_shape: [c.filterHeight, c.filterWidth], strides: [c.strideHeight, c.strideWidth],
+        dilations: [c.dilationHeight, c.dilationWidth], pads: [top, left, bottom, right], ...extra,
+      } },
+      t('yc', 'y', NCHW_TO_NHWC),
+    ],
+    inputs: [['x', shapes.x], ['w', shapes.w]],
+    outputs: [['y', shapes.y]],
+  };
+}
+
 let registered = false;
 
 export function registerNativeKernels(ort: Ort): void {
@@ -62,18 +82,9 @@ export function registerNativeKernels(ort: Ort): void {
       onnxOut(c.inWidth, c.filterWidth, c.strideWidth, c.dilationWidth, left, right) !== c.outWidth) return stockConv(args);
     const b = args.backend as unknown as WasmBackend;
     const out = b.makeOutput(c.outShape, 'float32');
-    ort.run(`conv ${x.shape} ${filter.shape} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${top},${left},${bottom},${right}`, () => ({
-      nodes: [
-        t('x', 'xc', NHWC_TO_NCHW), t('w', 'wc', HWIO_TO_OIHW),
-        { op: 'Conv', inputs: ['xc', 'wc'], outputs: ['yc'], attrs: {
-          kernel_shape: [c.filterHeight, c.filterWidth], strides: [c.strideHeight, c.strideWidth],
-          dilations: [c.dilationHeight, c.dilationWidth], pads: [top, left, bottom, right],
-        } },
-        t('yc', 'y', NCHW_TO_NHWC),
-      ],
-      inputs: [['x', x.shape], ['w', filter.shape]],
-      outputs: [['y', c.outShape]],
-    }), [b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
+    ort.run(`conv ${x.shape} ${filter.shape} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${top},${left},${bottom},${right}`,
+      () => nchwConv('Conv', c, { x: x.shape, w: filter.shape, y: c.outShape }),
+      [b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
     return out;
   });
 
@@ -92,18 +103,9 @@ export function registerNativeKernels(ort: Ort): void {
       oh < 0 || ow < 0 || oh >= Math.max(c.strideHeight, c.dilationHeight) || ow >= Math.max(c.strideWidth, c.dilationWidth)) return stockDx(args);
     const b = args.backend as unknown as WasmBackend;
     const out = b.makeOutput(a.inputShape, 'float32');
-    ort.run(`dx ${dy.shape} ${filter.shape} ${a.inputShape} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${top},${left},${bottom},${right}`, () => ({
-      nodes: [
-        t('dy', 'dyc', NHWC_TO_NCHW), t('w', 'wc', HWIO_TO_OIHW),
-        { op: 'ConvTranspose', inputs: ['dyc', 'wc'], outputs: ['dxc'], attrs: {
-          kernel_shape: [c.filterHeight, c.filterWidth], strides: [c.strideHeight, c.strideWidth],
-          dilations: [c.dilationHeight, c.dilationWidth], pads: [top, left, bottom, right], output_padding: [oh, ow],
-        } },
-        t('dxc', 'dx', NCHW_TO_NHWC),
-      ],
-      inputs: [['dy', dy.shape], ['w', filter.shape]],
-      outputs: [['dx', a.inputShape]],
-    }), [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
+    ort.run(`dx ${dy.shape} ${filter.shape} ${a.inputShape} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${top},${left},${bottom},${right}`,
+      () => nchwConv('ConvTranspose', c, { x: dy.shape, w: filter.shape, y: a.inputShape }, { output_padding: [oh, ow] }),
+      [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
     return out;
   });
 

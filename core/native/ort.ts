@@ -22,8 +22,6 @@ export interface Ort {
   threads: number;
   /** Runs `graph` (built by `build` on first use of `key`) on views that it reads and writes in place. */
   run(key: string, build: () => OnnxGraph, inputs: Float32Array[], outputs: Float32Array[]): void;
-  /** Sessions built so far (one per distinct op and shape). */
-  sessions(): number;
   dispose(): void;
 }
 
@@ -67,7 +65,6 @@ export function loadOrt(threads: number): Ort {
       s.outputs.forEach(([name, dims], i) => { fetches[name] = new Tensor('float32', outputs[i], dims); });
       s.session.run(feeds, fetches, {});
     },
-    sessions: () => cache.size,
     dispose() {
       for (const s of cache.values()) s.session.dispose();
       cache.clear();

@@ -30,11 +30,11 @@ export async function compareStep(
   const ours = openStepTimer(model, batch);
   const torch = await TorchReference.open(benchConfig(model, batch), batch, opts.torchThreads);
   try {
-    ours.time(Math.max(opts.warmup, 1));
+    await ours.time(Math.max(opts.warmup, 1));
     await torch.time(Math.max(opts.warmup, 1));
     const a: number[] = [], b: number[] = [];
     for (let r = 0; r < opts.rounds; r++) {
-      a.push(...ours.time(opts.steps));
+      a.push(...(await ours.time(opts.steps)));
       b.push(...(await torch.time(opts.steps)));
     }
     const ips = (1000 * batch) / median(a), tips = (1000 * batch) / median(b);

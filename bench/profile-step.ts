@@ -18,9 +18,11 @@ if (!(model in BENCH_MODELS) || !Number.isInteger(batch) || batch < 2) {
 const backend = await useBackend((process.env.SIMSIAM_BACKEND ?? 'auto') as BackendChoice);
 const ctx = stepContext(structuredClone(BENCH_MODELS[model]));
 const views = randomViews(2, batch, 32, 1);
-trainStep(ctx, views);
+await trainStep(ctx, views);
 const t0 = performance.now();
-const prof = await tf.profile(() => { trainStep(ctx, views); });
+const prof = await tf.profile(async () => {
+  await trainStep(ctx, views);
+});
 const total = performance.now() - t0;
 const by = new Map<string, { ms: number; calls: number }>();
 for (const k of prof.kernels) {

@@ -66,7 +66,7 @@ export function median(xs: number[]): number {
 /** A model built once, whose training step can be timed in blocks (for alternating with a reference). */
 export interface StepTimer {
   /** Run `n` steps; the wall time of each, ms. */
-  time(n: number): number[];
+  time(n: number): Promise<number[]>;
   tensors(): number;
   dispose(): void;
 }
@@ -82,11 +82,15 @@ export function openStepTimer(model: BenchModel, batch: number): StepTimer {
   const views = Array.from({ length: lossLayout(cfg.loss).views }, () => tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D);
   const ctx = { cfg, net, encoderOpt, predictorOpt, encoderLr: 0.01, predictorLr: 0.01 };
   return {
-    time: (n) => Array.from({ length: n }, () => {
-      const t = performance.now();
-      trainStep(ctx, views);
-      return performance.now() - t;
-    }),
+    time: async (n) => {
+      const ms: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await trainStep(ctx, views);
+        ms.push(performance.now() - t);
+      }
+      return ms;
+    },
     tensors: () => tf.memory().numTensors,
     dispose: () => {
       tf.dispose(views);
@@ -103,12 +107,12 @@ export const peakRssMb = (): number => (process.resourceUsage().maxRSS * 1024) /
  * Time the full training step (forward of all views, backward, both SGD updates) on
  * random 32x32 RGB batches: `warmup` untimed steps, then the median of `steps`.
  */
-export function benchStep(backend: BackendInfo, model: BenchModel, batch: number, steps: number, warmup: number): BenchResult {
+export async function benchStep(backend: BackendInfo, model: BenchModel, batch: number, steps: number, warmup: number): Promise<BenchResult> {
   const timer = openStepTimer(model, batch);
   try {
-    timer.time(Math.max(warmup, 1));
+    await timer.time(Math.max(warmup, 1));
     const afterFirst = timer.tensors();
-    const times = timer.time(steps);
+    const times = await timer.time(steps);
     const ms = median(times);
     const cfg = benchConfig(model, batch);
     const augmentMs = timeAugmentation(cfg, batch, lossLayout(cfg.loss).views, 5);

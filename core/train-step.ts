@@ -49,8 +49,11 @@ export function objective(cfg: TrainConfig, net: SiameseNet, views: tf.Tensor4D[
   return { loss: tf.addN(terms) as tf.Scalar, zStd: zStd([...z.values()].slice(0, 2)) };
 }
 
-/** One SGD step on both optimizers; every intermediate is freed before it returns. */
-export function trainStep(ctx: StepContext, views: tf.Tensor4D[], targets?: Targets): StepResult {
+/**
+ * One SGD step on both optimizers; every intermediate is freed before it resolves. Its
+ * one read is asynchronous: a GPU backend in Node can only read that way.
+ */
+export async function trainStep(ctx: StepContext, views: tf.Tensor4D[], targets?: Targets): Promise<StepResult> {
   const { net } = ctx;
   const vars = [...net.encoderVars, ...net.predictorVars];
   let std: tf.Scalar | null = null;
@@ -66,7 +69,8 @@ export function trainStep(ctx: StepContext, views: tf.Tensor4D[], targets?: Targ
   });
   // One read for both, after the update has been queued.
   const both = tf.tidy(() => tf.stack([loss, std!]));
-  const [l, s] = both.dataSync();
-  tf.dispose([loss, std!, both]);
+  tf.dispose([loss, std!]);
+  const [l, s] = await both.data();
+  both.dispose();
   return { loss: l, zStd: s };
 }

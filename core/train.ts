@@ -96,7 +96,7 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   const epochs: EpochMetrics[] = [];
   let status: TrainResult['status'] = 'finished';
   try {
-    const knn0 = timed(() => (cfg.monitor.knn.everyEpochs > 0 ? evaluateKnn(cfg, net, data, fmt) : null));
+    const knn0 = await timed(async () => (cfg.monitor.knn.everyEpochs > 0 ? evaluateKnn(cfg, net, data, fmt) : null));
     epochs.push({ epoch: 0, loss: NaN, lossStd: NaN, lossMax: NaN, zStd: NaN, knnAcc: knn0.value, lr: 0, seconds: 0, dataWaitShare: 0, knnSeconds: knn0.seconds });
     opts.hooks?.onEpoch?.(epochs[0]);
     for (let epoch = 1; epoch <= cfg.epochs && status === 'finished'; epoch++) {
@@ -121,13 +121,13 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
             indices: indices.slice((s + j) * B, (s + j + 1) * B),
           });
         }
-        const targets = strategy.prepare(net, block);
+        const targets = await strategy.prepare(net, block);
         for (let j = 0; j < k; j++, s++) {
           const g = (epoch - 1) * stepsPerEpoch + s;
           lr = cosineLr(peak, g, total, warmup);
           const predictorLr = cfg.predictor.kind === 'mlp' && cfg.predictor.lr === 'constant' ? peak : lr;
           const r = status === 'finished'
-            ? trainStep({ cfg, net, encoderOpt, predictorOpt, encoderLr: lr, predictorLr }, block[j].views, targets[j])
+            ? await trainStep({ cfg, net, encoderOpt, predictorOpt, encoderLr: lr, predictorLr }, block[j].views, targets[j])
             : null;
           tf.dispose(block[j].views);
           if (!r) continue;
@@ -149,7 +149,7 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
       const due = status === 'finished' && cfg.monitor.knn.everyEpochs > 0 &&
         (epoch % cfg.monitor.knn.everyEpochs === 0 || epoch === cfg.epochs);
       const seconds = (performance.now() - te) / 1000;
-      const knn = timed(() => (due ? evaluateKnn(cfg, net, data, fmt) : null));
+      const knn = await timed(async () => (due ? evaluateKnn(cfg, net, data, fmt) : null));
       const m: EpochMetrics = {
         epoch, loss: lossSum / done, zStd: stdSum / stdCount, knnAcc: knn.value,
         lossStd: Math.sqrt(Math.max(0, lossSq / done - (lossSum / done) ** 2)), lossMax,
@@ -158,7 +158,7 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
       epochs.push(m);
       opts.hooks?.onEpoch?.(m);
     }
-    const linearAcc = status === 'finished' && cfg.monitor.linear ? evaluateLinear(cfg, net, data, fmt) : null;
+    const linearAcc = status === 'finished' && cfg.monitor.linear ? await evaluateLinear(cfg, net, data, fmt) : null;
     return { status, epochs, zStdReference: zStdReference(net.dim), linearAcc, seconds: (performance.now() - t0) / 1000 };
   } finally {
     strategy.release();
@@ -169,29 +169,29 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   }
 }
 
-function timed<T>(f: () => T): { value: T; seconds: number } {
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; seconds: number }> {
   const t = performance.now();
-  const value = f();
+  const value = await f();
   return { value, seconds: (performance.now() - t) / 1000 };
 }
 
-function evaluateKnn(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt: ViewFormat): number {
+async function evaluateKnn(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt: ViewFormat): Promise<number> {
   const bank = extractFeatures(net, data.train, fmt);
   const queries = extractFeatures(net, data.test, fmt);
   try {
     const { k, temperature } = cfg.monitor.knn;
-    return knnAccuracy(bank, data.train.labels, queries, data.test.labels, data.classes, k, temperature);
+    return await knnAccuracy(bank, data.train.labels, queries, data.test.labels, data.classes, k, temperature);
   } finally {
     tf.dispose([bank, queries]);
   }
 }
 
-function evaluateLinear(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt: ViewFormat): number {
+async function evaluateLinear(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt: ViewFormat): Promise<number> {
   const tr = extractFeatures(net, data.train, fmt);
   const te = extractFeatures(net, data.test, fmt);
   try {
     const { epochs, lr } = cfg.monitor.linear!;
-    return linearProbeAccuracy(tr, data.train.labels, te, data.test.labels, data.classes, epochs, lr, cfg.seed);
+    return await linearProbeAccuracy(tr, data.train.labels, te, data.test.labels, data.classes, epochs, lr, cfg.seed);
   } finally {
     tf.dispose([tr, te]);
   }

@@ -215,7 +215,7 @@ Examples:
             }
             continue;
           }
-          const r = benchStep(backend, model, batch, opts.steps, opts.warmup);
+          const r = await benchStep(backend, model, batch, opts.steps, opts.warmup);
           results.push(r);
           if (!opts.json) {
             process.stdout.write(`${r.backend} (${r.threads} thread) ${r.model} batch ${r.batch}: ${r.images_per_sec.toFixed(2)} images/s` +

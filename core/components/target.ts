@@ -21,7 +21,7 @@ export interface TargetStrategy {
   /** Mini-batches per block, given how many steps the epoch has left (a block never crosses an epoch). */
   blockSize(remaining: number): number;
   /** Targets per batch of the block (undefined: sg(z) of the step itself). Tensors live until release(). */
-  prepare(net: SiameseNet, block: TargetBatch[]): (Targets | undefined)[];
+  prepare(net: SiameseNet, block: TargetBatch[]): Promise<(Targets | undefined)[]>;
   release(): void;
 }
 
@@ -35,7 +35,7 @@ function targetViews(cfg: TrainConfig): number[] {
   return [...new Set(lossLayout(cfg.loss).terms.map((t) => t.target))];
 }
 
-const simsiam: TargetStrategy = { blockSize: () => 1, prepare: (_, block) => block.map(() => undefined), release: () => {} };
+const simsiam: TargetStrategy = { blockSize: () => 1, prepare: async (_, block) => block.map(() => undefined), release: () => {} };
 
 /**
  * Sec. 5.2 multi-step alternation: eta for all k mini-batches of a block, computed with
@@ -47,7 +47,7 @@ function alternation(cfg: TrainConfig, every: number | 'epoch'): TargetStrategy 
   let held: tf.Tensor[] = [];
   return {
     blockSize: (remaining) => (every === 'epoch' ? remaining : Math.min(every, remaining)),
-    prepare(net, block) {
+    async prepare(net, block) {
       return block.map((b) => {
         const t: Targets = b.views.map((v, i) => (uses.includes(i) ? targetEncode(net, v) : null));
         held.push(...t.filter((x): x is tf.Tensor2D => x != null));
@@ -108,8 +108,9 @@ function movingAverage(cfg: TrainConfig, spec: { momentum: number; init: 'first'
   let held: tf.Tensor[] = [];
   return {
     blockSize: () => 1,
-    prepare(net, block) {
-      return block.map((b) => {
+    async prepare(net, block) {
+      const out: Targets[] = [];
+      for (const b of block) {
         const f = tf.tidy(() => {
           const zs = uses.map((i) => {
             const z = targetEncode(net, b.views[i]);
@@ -117,14 +118,15 @@ function movingAverage(cfg: TrainConfig, spec: { momentum: number; init: 'first'
           });
           return tf.div(tf.addN(zs), zs.length);
         });
-        const rows = bank.update(b.indices, f.dataSync() as Float32Array);
+        const rows = bank.update(b.indices, (await f.data()) as Float32Array);
         f.dispose();
         const eta = spec.normalize
           ? tf.tidy(() => l2normalize(tf.tensor2d(rows, [b.indices.length, bank.d])))
           : tf.tensor2d(rows, [b.indices.length, bank.d]);
         held.push(eta);
-        return b.views.map((_, i) => (uses.includes(i) ? eta : null));
-      });
+        out.push(b.views.map((_, i) => (uses.includes(i) ? eta : null)));
+      }
+      return out;
     },
     release() {
       tf.dispose(held);

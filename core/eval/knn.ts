@@ -5,10 +5,10 @@ import { l2normalize } from '../ops.ts';
  * Weighted kNN (InstDisc; the MoCo CIFAR demo's monitor): cosine top-k neighbours in
  * the bank, each voting exp(s/t) for its class; top-1 accuracy as a fraction.
  */
-export function knnAccuracy(
+export async function knnAccuracy(
   bank: tf.Tensor2D, bankLabels: Uint8Array, queries: tf.Tensor2D, queryLabels: Uint8Array,
   classes: number, k: number, temperature: number, chunk = 256,
-): number {
+): Promise<number> {
   const kk = Math.min(k, bank.shape[0]);
   let correct = 0;
   const bankT = tf.tidy(() => tf.transpose(l2normalize(bank))); // [D, N]
@@ -23,7 +23,7 @@ export function knnAccuracy(
       const votes = tf.mul(tf.oneHot(tf.gather(labels, indices), classes), tf.expandDims(w, 2)); // [n, k, C]
       return tf.argMax(tf.sum(votes, 1), 1);
     });
-    const p = pred.dataSync();
+    const p = await pred.data();
     pred.dispose();
     for (let i = 0; i < n; i++) if (p[i] === queryLabels[start + i]) correct++;
   }

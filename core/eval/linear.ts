@@ -7,10 +7,10 @@ import { Rng } from '../rng.ts';
  * The paper's CIFAR probe also augments the training images (METHOD.md §6); on
  * precomputed features this is a cheaper, slightly weaker estimate.
  */
-export function linearProbeAccuracy(
+export async function linearProbeAccuracy(
   train: tf.Tensor2D, trainLabels: Uint8Array, test: tf.Tensor2D, testLabels: Uint8Array,
   classes: number, epochs: number, lr: number, seed: number, batch = 256,
-): number {
+): Promise<number> {
   const d = train.shape[1];
   const { mean, variance } = tf.moments(train, 0);
   const std = tf.sqrt(tf.add(variance, 1e-6));
@@ -36,7 +36,7 @@ export function linearProbeAccuracy(
     }
   }
   const pred = tf.tidy(() => tf.argMax(tf.add(tf.matMul(xt, w), b), 1));
-  const p = pred.dataSync();
+  const p = await pred.data();
   let correct = 0;
   for (let i = 0; i < p.length; i++) if (p[i] === testLabels[i]) correct++;
   tf.dispose([mean, variance, std, xs, xt, ys, w, b, pred]);

@@ -13,7 +13,7 @@ test.before(async () => {
 });
 
 /** Train a few dozen steps on the embedded data; return the first and last few steps' monitors. */
-function run(stopGradient: boolean, steps = 80): { first: { loss: number; zStd: number }; last: { loss: number; zStd: number } } {
+async function run(stopGradient: boolean, steps = 80): Promise<{ first: { loss: number; zStd: number }; last: { loss: number; zStd: number } }> {
   const cfg = tinyConfig({ stopGradient });
   const data = loadDataset(cfg.data);
   const ctx = stepContext(cfg, 3, 0.5);
@@ -24,7 +24,7 @@ function run(stopGradient: boolean, steps = 80): { first: { loss: number; zStd: 
     const indices = Int32Array.from({ length: cfg.batchSize }, () => rng.int(data.train.n));
     const arrays = makeViews(data.train, cfg.augment, fmt, { indices, views: 2, seed: s });
     const x = arrays.map((a) => tf.tensor4d(a, [cfg.batchSize, fmt.size, fmt.size, 3]));
-    hist.push(trainStep(ctx, x));
+    hist.push(await trainStep(ctx, x));
     tf.dispose(x);
   }
   ctx.dispose();
@@ -32,10 +32,10 @@ function run(stopGradient: boolean, steps = 80): { first: { loss: number; zStd: 
   return { first: mean(hist.slice(0, 3)), last: mean(hist.slice(-5)) };
 }
 
-test.serial('with stop-gradient z_std stays near 1/sqrt(d); without it, z collapses and the loss goes to -1 (Fig. 2)', (t) => {
+test.serial('with stop-gradient z_std stays near 1/sqrt(d); without it, z collapses and the loss goes to -1 (Fig. 2)', async (t) => {
   const ref = zStdReference(tinyConfig().projector.dim);
-  const sg = run(true);
-  const nosg = run(false);
+  const sg = await run(true);
+  const nosg = await run(false);
   t.log(`1/sqrt(d) = ${ref.toFixed(4)}`);
   t.log(`with sg:    loss ${sg.first.loss.toFixed(3)} -> ${sg.last.loss.toFixed(3)}, z_std ${sg.first.zStd.toFixed(4)} -> ${sg.last.zStd.toFixed(4)}`);
   t.log(`without sg: loss ${nosg.first.loss.toFixed(3)} -> ${nosg.last.loss.toFixed(3)}, z_std ${nosg.first.zStd.toFixed(4)} -> ${nosg.last.zStd.toFixed(4)}`);

@@ -8,15 +8,15 @@ test.before(async () => {
   await useBackend('cpu');
 });
 
-test('weighted kNN classifies queries next to their class and votes by exp(s/t)', (t) => {
+test('weighted kNN classifies queries next to their class and votes by exp(s/t)', async (t) => {
   const bank = tf.tensor2d([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9], [-1, 0]]);
   const labels = Uint8Array.from([0, 0, 1, 1, 2]);
   const queries = tf.tensor2d([[1, 0.05], [0.05, 1], [-1, -0.1]]);
-  t.is(knnAccuracy(bank, labels, queries, Uint8Array.from([0, 1, 2]), 3, 2, 0.1), 1);
+  t.is(await knnAccuracy(bank, labels, queries, Uint8Array.from([0, 1, 2]), 3, 2, 0.1), 1);
   // With k = 5 every class votes; the weights exp(s/t) keep the nearest class on top.
-  t.is(knnAccuracy(bank, labels, queries, Uint8Array.from([0, 1, 2]), 3, 5, 0.1), 1);
+  t.is(await knnAccuracy(bank, labels, queries, Uint8Array.from([0, 1, 2]), 3, 5, 0.1), 1);
   // Only the label of the single nearest neighbour counts at k = 1.
-  t.is(knnAccuracy(bank, labels, queries, Uint8Array.from([1, 1, 2]), 3, 1, 0.1), 2 / 3);
+  t.is(await knnAccuracy(bank, labels, queries, Uint8Array.from([1, 1, 2]), 3, 1, 0.1), 2 / 3);
 });
 
 test('z_std is about 1/sqrt(d) for random z and 0 for collapsed z', (t) => {

@@ -47,7 +47,7 @@ test('the target bank updates only the batch rows, by eta <- m eta + (1 - m) f; 
 });
 
 /** Steps at a constant lr on the embedded data, with the config's target strategy. */
-function runSteps(cfg: TrainConfig, steps: number, lr: number): { loss: number; zStd: number } {
+async function runSteps(cfg: TrainConfig, steps: number, lr: number): Promise<{ loss: number; zStd: number }> {
   const data = loadDataset(cfg.data);
   const ctx = stepContext(cfg, 3, lr);
   const strategy = targetStrategy(cfg, data.train.n);
@@ -59,8 +59,8 @@ function runSteps(cfg: TrainConfig, steps: number, lr: number): { loss: number; 
     const indices = Int32Array.from(rng.shuffle(order).slice(0, cfg.batchSize));
     const views = makeViews(data.train, cfg.augment, fmt, { indices, views: 2, seed: s })
       .map((a) => tf.tensor4d(a, [cfg.batchSize, fmt.size, fmt.size, 3]));
-    const [targets] = strategy.prepare(ctx.net, [{ views, indices }]);
-    last = trainStep(ctx, views, targets);
+    const [targets] = await strategy.prepare(ctx.net, [{ views, indices }]);
+    last = await trainStep(ctx, views, targets);
     strategy.release();
     tf.dispose(views);
   }
@@ -68,11 +68,11 @@ function runSteps(cfg: TrainConfig, steps: number, lr: number): { loss: number; 
   return last;
 }
 
-test.serial('without a predictor SimSiam collapses; with moving-average targets it does not (Sec. 5.2)', (t) => {
+test.serial('without a predictor SimSiam collapses; with moving-average targets it does not (Sec. 5.2)', async (t) => {
   const ref = zStdReference(tinyConfig().projector.dim);
   const ma: TargetSpec = { kind: 'moving-average', momentum: 0.8, init: 'first', normalize: true };
-  const control = runSteps(tinyConfig({ predictor: { kind: 'none' } }), 120, 0.5);
-  const averaged = runSteps(tinyConfig({ predictor: { kind: 'none' }, target: ma }), 120, 0.5);
+  const control = await runSteps(tinyConfig({ predictor: { kind: 'none' } }), 120, 0.5);
+  const averaged = await runSteps(tinyConfig({ predictor: { kind: 'none' }, target: ma }), 120, 0.5);
   t.log(`1/sqrt(d) ${ref.toFixed(4)}; no average: loss ${control.loss.toFixed(4)}, z_std ${control.zStd.toFixed(4)}; moving average: loss ${averaged.loss.toFixed(4)}, z_std ${averaged.zStd.toFixed(4)}`);
   t.true(control.zStd < 0.15 * ref && control.loss < -0.99, 'the control collapses');
   t.true(averaged.zStd > 0.4 * ref, 'the moving average keeps z spread');

@@ -4,7 +4,7 @@
  * picks, or SIMSIAM_BACKEND. One warm-up step, then one step under tf.profile.
  */
 import * as tf from '@tensorflow/tfjs';
-import { useBackend, type BackendChoice } from '../core/backend.ts';
+import { releaseBackend, useBackend, type BackendChoice } from '../core/backend.ts';
 import { trainStep } from '../core/train-step.ts';
 import { randomViews, stepContext } from '../test/helpers/tiny.ts';
 import { BENCH_MODELS, type BenchModel } from './step.ts';
@@ -39,3 +39,4 @@ for (const [name, e] of rows.slice(0, 16)) {
 }
 tf.dispose(views);
 ctx.dispose();
+releaseBackend();

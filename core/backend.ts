@@ -7,9 +7,13 @@ import { registerNativeKernels } from './native/kernels.ts';
 import { loadOrt, type Ort } from './native/ort.ts';
 import { installLowMemoryGradients } from './kernels/low-memory-gradients.ts';
 import { startThreadedWasm } from './wasm-threads.ts';
+import { adapterHint, describeAdapter, probeAdapter, startDawn, stopDawn, type GpuAdapter } from './webgpu.ts';
 
-/** Backends in the order `auto` tries them: the fastest that loads wins. */
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'native-cpu', 'wasm', 'cpu'] as const;
+/**
+ * Backends in the order `auto` tries them: the fastest that loads wins. The GPUs first;
+ * `auto` takes `webgpu` only on a hardware adapter.
+ */
+export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'native-cpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export type BackendChoice = BackendName | 'auto';
 
@@ -23,6 +27,8 @@ export interface BackendInfo {
   skipped: string[];
   /** The native library under native-cpu, with its version. */
   library?: string;
+  /** The adapter under webgpu. */
+  adapter?: GpuAdapter;
 }
 
 const require = createRequire(import.meta.url);
@@ -45,8 +51,19 @@ async function startWasm(threads: number): Promise<typeof import('@tensorflow/tf
   return wasm;
 }
 
-async function tryLoad(name: BackendName, threads: number): Promise<Omit<BackendInfo, 'skipped'>> {
+async function tryLoad(name: BackendName, threads: number, auto: boolean): Promise<Omit<BackendInfo, 'skipped'>> {
   switch (name) {
+    case 'webgpu': {
+      if (auto) {
+        // Probed apart first: auto must not load a software adapter or a crashing driver.
+        const probed = await probeAdapter();
+        if (!probed) throw new Error('no WebGPU adapter');
+        if (probed.software) throw new Error(`only a software adapter (${describeAdapter(probed)}), slower than the CPU backends; --backend webgpu takes it`);
+      }
+      const adapter = await startDawn();
+      if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs\'s webgpu backend failed to initialise');
+      return { name, tfName: 'webgpu', threads: 1, simd: false, adapter };
+    }
     case 'native-cpu': {
       // The heavy kernels run in onnxruntime on `threads` threads; wasm keeps the light
       // ones on its single-threaded binary. Loaded first, so a missing library leaves
@@ -92,7 +109,7 @@ export async function useBackend(choice: BackendChoice = 'auto', opts: { threads
   const skipped: string[] = [];
   for (const name of order) {
     try {
-      const info = await tryLoad(name, threads);
+      const info = await tryLoad(name, threads, choice === 'auto');
       await tf.ready();
       installLowMemoryGradients();
       active = { ...info, skipped };
@@ -118,10 +135,20 @@ export function envThreads(): number {
   return n;
 }
 
-/** One line for logs: the backend, its native library, and why each faster one was not taken. */
+/** What the backend computes on, where it says more than its name: the native library, the GPU adapter. */
+export function backendDevice(b: BackendInfo): string | null {
+  return b.adapter ? describeAdapter(b.adapter) : (b.library ?? null);
+}
+
+/** One line for logs: the backend, what it runs on, and why each faster one was not taken. */
 export function describeBackend(b: BackendInfo): string {
-  const lib = b.library ? ` (${b.library})` : '';
-  return `backend ${b.name}${lib}${b.skipped.length ? `; not loaded: ${b.skipped.join('; ')}` : ''}`;
+  const device = backendDevice(b);
+  return `backend ${b.name}${device ? ` (${device})` : ''}${b.skipped.length ? `; not loaded: ${b.skipped.join('; ')}` : ''}`;
+}
+
+/** Let the process exit: a loaded GPU backend otherwise holds it open. */
+export function releaseBackend(): void {
+  stopDawn();
 }
 
 /** The backend selected by the last {@link useBackend} call. */
@@ -141,6 +168,8 @@ function hint(name: BackendName): string {
       return 'Install @tensorflow/tfjs-node-gpu (needs CUDA and network access at install), or use --backend auto.';
     case 'tensorflow':
       return 'Install @tensorflow/tfjs-node (downloads libtensorflow at install), or use --backend auto.';
+    case 'webgpu':
+      return `It needs the optional dependency webgpu (\`npm install webgpu\`) and a GPU adapter. ${adapterHint()} Or use --backend auto.`;
     case 'native-cpu':
       return 'It needs the optional dependency onnxruntime-node (`npm install onnxruntime-node`, no download); or use --backend auto.';
     default:

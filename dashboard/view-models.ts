@@ -121,7 +121,7 @@ function flatten(x: unknown, prefix = '', out: Record<string, unknown> = {}): Re
 export function runView(run: Run) {
   return {
     id: run.id, experiment: run.experiment, row: run.rowLabel, seed: run.seed, status: run.status, preset: run.preset,
-    axes: JSON.stringify(run.axes), backend: run.backend ?? '–', version: run.packageVersion, commit: run.gitCommit ?? '–',
+    axes: JSON.stringify(run.axes), backend: run.backend ?? '–', device: run.device ?? '–', version: run.packageVersion, commit: run.gitCommit ?? '–',
     host: run.host, started: fmtDate(run.startedAt), finished: fmtDate(run.finishedAt),
     duration: fmtDuration(run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null),
     error: run.error, config: JSON.stringify(run.config, null, 2),

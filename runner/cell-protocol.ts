@@ -20,7 +20,7 @@ export interface Calibration {
 
 /** Cell process -> coordinator. */
 export type CellMessage =
-  | { type: 'started'; backend: string }
+  | { type: 'started'; backend: string; device: string | null }
   | ({ type: 'step' } & StepInfo)
   | { type: 'epoch'; metrics: EpochMetrics }
   | { type: 'done'; status: TrainResult['status']; linearAcc: number | null; seconds: number }

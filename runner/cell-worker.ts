@@ -1,4 +1,4 @@
-import { useBackend } from '../core/backend.ts';
+import { backendDevice, releaseBackend, useBackend } from '../core/backend.ts';
 import { loadDataset } from '../core/data/load.ts';
 import { train } from '../core/train.ts';
 import type { CellJob, CellMessage } from './cell-protocol.ts';
@@ -11,6 +11,7 @@ const orphaned = () => process.exit(1);
 process.on('disconnect', orphaned);
 
 function finish(): void {
+  releaseBackend();
   process.off('disconnect', orphaned);
   process.disconnect();
 }
@@ -65,7 +66,7 @@ process.once('message', async (job: CellJob) => {
       return finish();
     }
     const backend = await useBackend(job.backend);
-    send({ type: 'started', backend: backend.name });
+    send({ type: 'started', backend: backend.name, device: backendDevice(backend) });
     const data = loadDataset(job.config.data);
     let lastStep = 0;
     const result = await train(job.config, data, {

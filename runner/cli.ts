@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { missingDataFiles } from '../core/data/load.ts';
-import { BACKENDS, envThreads, useBackend, type BackendChoice } from '../core/backend.ts';
+import { BACKENDS, describeBackend, envThreads, releaseBackend, useBackend, type BackendChoice } from '../core/backend.ts';
 import { PRESETS, type PresetName } from '../experiments/presets.ts';
 import { EXPERIMENTS, loadExperiment } from '../experiments/registry.ts';
 import { SpecError } from '../experiments/validate.ts';
@@ -202,6 +202,7 @@ Examples:
         if (missing) throw new SpecError(`--compare: ${missing}`);
       }
       const backend = await useBackend(opts.backend, { threads: opts.threads });
+      if (!opts.json) process.stdout.write(`${describeBackend(backend)}\n`);
       const results: (BenchResult | CompareResult)[] = [];
       for (const model of opts.model) {
         for (const batch of opts.batch ?? [64]) {
@@ -248,5 +249,7 @@ export async function main(argv: string[]): Promise<void> {
     const user = err instanceof SpecError ? err.message : describeUserError(err);
     process.stderr.write(`simsiam: ${user ?? (err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
     process.exitCode = user != null ? 2 : 1;
+  } finally {
+    releaseBackend(); // a GPU backend would keep the process alive
   }
 }

@@ -188,7 +188,7 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
       if (handle.lost || isStopping()) return;
       switch (m.type) {
         case 'started':
-          owned(store.setBackend(run.id, me.owner, m.backend));
+          owned(store.setBackend(run.id, me.owner, m.backend, m.device));
           break;
         case 'step':
           lastStep = (m.epoch - 1) * m.stepsPerEpoch + m.step;

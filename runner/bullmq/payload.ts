@@ -15,6 +15,7 @@ export interface CellPayload {
 /** What a worker hands back: kept in Redis until the coordinator has stored it. */
 export interface CellReturn {
   backend: string;
+  device?: string | null;
   status: 'finished' | 'diverged';
   epochs: EpochMetrics[];
   linearAcc: number | null;
@@ -23,7 +24,7 @@ export interface CellReturn {
 
 /** Job progress: the latest step for the display, and every epoch's monitors so far for the database. */
 export type CellProgressUpdate =
-  | { type: 'started'; backend: string }
+  | { type: 'started'; backend: string; device?: string | null }
   | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; backend: string; epochs: EpochMetrics[] };
 
 const payloadSchema = z.strictObject({

@@ -47,7 +47,7 @@ export class RemoteExecutor {
         if (typeof p === 'object' && p) {
           if (!started && (p.type === 'started' || state === 'active')) {
             started = true;
-            h.onMessage({ type: 'started', backend: p.type === 'started' ? p.backend : String(backend) });
+            h.onMessage(p.type === 'started' ? { type: 'started', backend: p.backend, device: p.device ?? null } : { type: 'started', backend: String(backend), device: null });
           }
           if (p.type === 'step' && JSON.stringify(p) !== lastStep) {
             lastStep = JSON.stringify(p);
@@ -57,7 +57,7 @@ export class RemoteExecutor {
         }
         const r = job.returnvalue as CellReturn | null;
         if (state === 'completed' && r) {
-          if (!started) h.onMessage({ type: 'started', backend: r.backend });
+          if (!started) h.onMessage({ type: 'started', backend: r.backend, device: r.device ?? null });
           // The stored curve is the result's, whatever earlier attempts reported.
           h.onMessage({ type: 'epochs', all: r.epochs });
           h.onMessage({ type: 'done', status: r.status, linearAcc: r.linearAcc, seconds: r.seconds });

@@ -51,7 +51,8 @@ export function startWorker(opts: WorkerOptions): CellWorker {
     log(`job ${job.id} (attempt ${job.attemptsMade + 1}): ${payload.experiment} ${payload.cellHash}`);
     const epochs: EpochMetrics[] = [];
     let backend = '';
-    let result: Omit<CellReturn, 'epochs' | 'backend'> | null = null;
+    let device: string | null = null;
+    let result: Omit<CellReturn, 'epochs' | 'backend' | 'device'> | null = null;
     let lastProgress = 0;
     let last = { epoch: 0, step: 0, stepsPerEpoch: 0, loss: NaN };
     const progress = (p: CellProgressUpdate) => job.updateProgress(p).catch(() => {});
@@ -59,7 +60,8 @@ export function startWorker(opts: WorkerOptions): CellWorker {
       onMessage: (m) => {
         if (m.type === 'started') {
           backend = m.backend;
-          void progress({ type: 'started', backend });
+          device = m.device;
+          void progress({ type: 'started', backend, device });
         } else if (m.type === 'step') {
           last = { epoch: m.epoch, step: m.step, stepsPerEpoch: m.stepsPerEpoch, loss: m.loss };
           if (Date.now() - lastProgress > 500) {
@@ -79,7 +81,7 @@ export function startWorker(opts: WorkerOptions): CellWorker {
     if (stopping) throw new WaitingError(); // stop() has moved the job back to the queue
     if (outcome.ended !== 'done' || !result) throw new Error(outcome.detail || 'the cell ended without a result');
     log(`job ${job.id}: ${(result as CellReturn).status}`);
-    return { ...(result as Omit<CellReturn, 'epochs' | 'backend'>), backend, epochs };
+    return { ...(result as Omit<CellReturn, 'epochs' | 'backend' | 'device'>), backend, device, epochs };
   };
   const worker = new Worker(opts.queue, processor, {
     connection: bullConnection(opts.redis),

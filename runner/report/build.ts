@@ -115,6 +115,7 @@ export function buildReport(store: RunStore, preset: string): Report {
     preset, generatedAt: new Date().toISOString(), command: `simsiam reproduce --preset ${preset} --seeds ${seeds.join(',')}`, findings: summaryRows(tables), tables, curves,
     environment: [
       { label: 'backend', value: distinct(info.map((r) => r.backend)) },
+      { label: 'device', value: distinct(info.map((r) => r.device ?? '–')) },
       { label: 'threads', value: 'one cell per core; cores left over when fewer cells than cores run become wasm threads (not recorded per cell)' },
       { label: 'simsiam-lab', value: distinct(info.map((r) => r.packageVersion)) },
       { label: 'commit', value: distinct(info.map((r) => r.gitCommit?.slice(0, 12) ?? null)) },

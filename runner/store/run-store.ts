@@ -56,6 +56,8 @@ export interface Run extends CellRecord, RunEnvironment {
   /** The run of another experiment whose result this one copies, when it was reused rather than trained. */
   reusedFrom: number | null;
   backend: string | null;
+  /** The GPU adapter (webgpu) or native library (native-cpu) under the backend, null where its name says all. */
+  device: string | null;
   queuedAt: Date;
   startedAt: Date | null;
   heartbeatAt: Date | null;
@@ -134,10 +136,10 @@ export interface RunStore {
   claim(runId: number, by: Claimant, rule: ClaimRule): boolean;
   /** A finished or diverged run of the same cell hash in another experiment, whose result can serve this one. */
   findResult(cellHash: string, exceptExperiment: string): Run | null;
-  /** End the owner's run with a copy of another run's result (status, backend, metrics), in one transaction. */
+  /** End the owner's run with a copy of another run's result (status, backend, device, metrics), in one transaction. */
   reuse(runId: number, owner: string, from: Run): boolean;
-  /** Record the backend the owner's cell process loaded. */
-  setBackend(runId: number, owner: string, backend: string): boolean;
+  /** Record the backend the owner's cell process loaded, and what it runs on. */
+  setBackend(runId: number, owner: string, backend: string, device?: string | null): boolean;
   /** Refresh the heartbeat of the owner's running runs; returns the ids another owner has taken. */
   heartbeat(runIds: number[], owner: string): number[];
   logMetrics(runId: number, owner: string, points: MetricPoint[]): boolean;

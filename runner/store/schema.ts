@@ -22,6 +22,8 @@ export const runs = sqliteTable('runs', {
   status: text('status', { enum: RUN_STATUSES }).notNull(),
   configJson: text('config_json').notNull(),
   backend: text('backend'),
+  /** What the backend ran on where its name does not say: the GPU adapter, the native library. */
+  device: text('device'),
   packageVersion: text('package_version').notNull(),
   gitCommit: text('git_commit'),
   host: text('host').notNull(),

@@ -17,7 +17,7 @@ type Row = typeof schema.runs.$inferSelect;
 function toRun(r: Row): Run {
   return {
     id: r.id, experiment: r.experiment, cellHash: r.cellHash, rowLabel: r.rowLabel, axes: JSON.parse(r.axesJson),
-    seed: r.seed, preset: r.preset, config: JSON.parse(r.configJson), status: r.status, backend: r.backend,
+    seed: r.seed, preset: r.preset, config: JSON.parse(r.configJson), status: r.status, backend: r.backend, device: r.device,
     packageVersion: r.packageVersion, gitCommit: r.gitCommit, host: r.host, pid: r.pid ?? 0, owner: r.owner, reusedFrom: r.reusedFrom,
     queuedAt: r.queuedAt, startedAt: r.startedAt, heartbeatAt: r.heartbeatAt, finishedAt: r.finishedAt, error: r.error,
   };
@@ -92,7 +92,7 @@ export class SqliteStore implements RunStore {
     return this.sqlite.transaction(() => {
       // One UPDATE with the whole condition: SQLite serialises writers, so one claimant wins.
       const won = this.db.update(r).set({
-        status: 'running', owner: by.owner, reusedFrom: null, backend: null, startedAt: now, heartbeatAt: now, finishedAt: null, error: null,
+        status: 'running', owner: by.owner, reusedFrom: null, backend: null, device: null, startedAt: now, heartbeatAt: now, finishedAt: null, error: null,
         packageVersion: by.packageVersion, gitCommit: by.gitCommit, host: by.host, pid: by.pid,
         finalLoss: null, finalZStd: null, finalKnnAcc: null, finalLinearAcc: null,
       }).where(and(eq(r.id, runId), or(
@@ -127,13 +127,13 @@ export class SqliteStore implements RunStore {
       if (!this.holds(runId, owner)) return false;
       const points = this.metrics(from.id);
       this.replaceMetrics(runId, owner, points);
-      this.db.update(schema.runs).set({ backend: from.backend, reusedFrom: from.id }).where(this.owned(runId, owner)).run();
+      this.db.update(schema.runs).set({ backend: from.backend, device: from.device, reusedFrom: from.id }).where(this.owned(runId, owner)).run();
       return this.finish(runId, owner, from.status as 'finished' | 'diverged');
     }).immediate();
   }
 
-  setBackend(runId: number, owner: string, backend: string): boolean {
-    return this.db.update(schema.runs).set({ backend }).where(this.owned(runId, owner)).run().changes === 1;
+  setBackend(runId: number, owner: string, backend: string, device: string | null = null): boolean {
+    return this.db.update(schema.runs).set({ backend, device }).where(this.owned(runId, owner)).run().changes === 1;
   }
 
   heartbeat(runIds: number[], owner: string): number[] {

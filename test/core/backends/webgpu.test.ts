@@ -1,0 +1,75 @@
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { releaseBackend } from '../../../core/backend.ts';
+import { probeAdapter, type GpuAdapter } from '../../../core/webgpu.ts';
+import { SqliteStore } from '../../../runner/store/sqlite-store.ts';
+import { backendContract } from '../../helpers/backend-contract.ts';
+
+const INSTALL = 'install a GPU driver, or a software adapter with `apt-get install -t bookworm-backports mesa-vulkan-drivers` (or `npm run setup:system`)';
+
+/** The adapter Dawn offers (a software one included), or why there is none and what to install. */
+async function adapter(): Promise<GpuAdapter | string> {
+  try {
+    return (await probeAdapter()) ?? `no WebGPU adapter; ${INSTALL}`;
+  } catch (err) {
+    return `webgpu does not load (${String((err as Error).message).split('\n')[0]}); \`npm install webgpu\`, then ${INSTALL}`;
+  }
+}
+
+const found = await adapter();
+const skip = typeof found === 'string' ? found : null;
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+
+interface BufferManager { getNumUsedBuffers(): number; getNumFreeBuffers(): number }
+
+// `.ci/run` installs lavapipe, so CI has an adapter.
+backendContract('webgpu', skip, {
+  requiredInCi: true,
+  deviceMemory: () => {
+    const pool = (tf.backend() as unknown as { bufferManager: BufferManager }).bufferManager;
+    return { buffers: pool.getNumUsedBuffers() + pool.getNumFreeBuffers(), bytes: (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU ?? 0 };
+  },
+});
+
+test.after.always(() => releaseBackend());
+
+const cli = promisify(execFile);
+const bin = new URL('../../../bin/simsiam.mjs', import.meta.url).pathname;
+const e2e = skip ? (ci ? test : test.skip) : test;
+
+e2e(`webgpu: \`run stopgrad --preset tiny --backend webgpu\` collapses without stop-gradient and records the adapter${skip ? ` [skipped: ${skip}]` : ''}`, async (t) => {
+  if (skip) return t.fail(`CI=true requires it: ${skip}`);
+  const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'webgpu-')), 'r.db');
+  const r = await cli(process.execPath, [bin, 'run', 'stopgrad', '--preset', 'tiny', '--backend', 'webgpu', '--db', db], { timeout: 300_000 });
+  t.regex(r.stdout, /backend webgpu \(.+\)/, 'the adapter is printed at start');
+  const store = new SqliteStore(db);
+  try {
+    const runs = store.findRuns({ experiment: 'stopgrad' });
+    t.is(runs.length, 2);
+    for (const run of runs) {
+      t.is(run.status, 'finished');
+      t.is(run.backend, 'webgpu');
+      t.true(run.device?.includes((found as GpuAdapter).description), `device recorded: ${run.device}`);
+    }
+    const nosg = runs.find((run) => run.rowLabel.includes('w/o'))!;
+    const z = store.metrics(nosg.id, 'z_std').at(-1)!.value;
+    const loss = store.metrics(nosg.id, 'loss').at(-1)!.value;
+    const ref = 1 / Math.sqrt((nosg.config as { projector: { dim: number } }).projector.dim);
+    t.log(`w/o stop-grad: loss ${loss.toFixed(4)}, z_std ${z.toFixed(4)} (1/sqrt(d) ${ref.toFixed(4)})`);
+    t.true(z < ref / 4 && loss < -0.9, 'collapsed');
+  } finally {
+    store.close();
+  }
+});
+
+const software = typeof found === 'object' && found.software;
+(software ? test : test.skip)(`webgpu: \`bench\` under auto passes over a software adapter and says why${software ? '' : ' [skipped: no software adapter here]'}`, async (t) => {
+  const r = await cli(process.execPath, [bin, 'bench', '--model', 'quick', '--batch', '8', '--steps', '1', '--warmup', '0'], { timeout: 120_000 });
+  t.regex(r.stdout, /^backend (?!webgpu)\S+.*; not loaded: .*webgpu: only a software adapter \(/m);
+  t.notRegex(r.stdout, /^webgpu /m, 'timed on another backend');
+});

@@ -107,13 +107,13 @@ redisTest.serial('a coordinator restarted mid-sweep loses and duplicates nothing
   const db = path.join(tmp(), 'r.db');
   const queue = new Queue('restart', { connection: bullConnection(redis.url) });
   live.push(() => queue.close());
-  const c1 = coordinator(redis.url, 'restart', db);
+  const c1 = coordinator(redis.url, 'restart', db, '--set', 'epochs=2');
   const waiting = async () => (await queue.getJobCounts('waiting')).waiting;
   // The coordinator announces the sweep, then adds its jobs: wait for them, not the line.
   await until(async () => (await waiting()) === 4);
   t.is(await waiting(), 4, 'four cells queued before any worker exists');
   c1.child.kill('SIGKILL');
-  const again = coordinator(redis.url, 'restart', db);
+  const again = coordinator(redis.url, 'restart', db, '--set', 'epochs=2');
   await until(() => again.out().includes('to run as jobs'));
   await new Promise((r) => setTimeout(r, 3000)); // time for any duplicate it would add
   t.is(await waiting(), 4, 'submitting the same sweep twice adds no job');
@@ -121,7 +121,7 @@ redisTest.serial('a coordinator restarted mid-sweep loses and duplicates nothing
   // Workers finish cells while no coordinator runs; their results wait in Redis.
   const w = [worker(redis.url, 'restart'), worker(redis.url, 'restart')];
   await until(() => w.reduce((n, p) => n + (p.out().match(/: finished/g)?.length ?? 0), 0) >= 2);
-  const c2 = coordinator(redis.url, 'restart', db);
+  const c2 = coordinator(redis.url, 'restart', db, '--set', 'epochs=2');
   t.is(await c2.exit, 0, c2.out());
   w.forEach((p) => p.child.kill('SIGKILL'));
   const r = results(db);

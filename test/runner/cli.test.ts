@@ -162,7 +162,7 @@ test.serial('run --dry-run gives steps and estimated times per cell and for the 
   const r = await cli('run', 'stopgrad', '--preset', 'tiny', '--dry-run', '--db', db, '--workers', '1', '--backend', 'wasm');
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /2 cells, 0 done, 2 to run on 1 worker\(s\); backend wasm, \d+ thread\(s\) per cell/);
-  t.regex(r.stdout, /[0-9a-f]{16} {2}new +16 +\d+s {2}w\/ stop-grad seed 0/);
+  t.regex(r.stdout, /[0-9a-f]{16} {2}new +80 +\d+s {2}w\/ stop-grad seed 0/);
   t.regex(r.stdout, /estimated: \d+s for 2 cell\(s\) on 1 worker\(s\); per-cell times: 2 from 1 calibration\(s\) just now/);
   t.false(fs.existsSync(db));
 });

@@ -4,12 +4,14 @@
 #   redis-server                       the BullMQ executor's tests (each starts its own on a unix socket)
 #   python3-torch libopenblas0-pthread the PyTorch reference of `simsiam bench --compare`
 #   dataset-fashion-mnist              the Fashion-MNIST loader's test on the real files
+#   mesa-vulkan-drivers (Mesa >= 25)   a software WebGPU adapter (lavapipe) for the webgpu backend's
+#                                      tests; on Debian bookworm from bookworm-backports
 # Already present components are left alone. Without them `npm test` skips those tests.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 if ! command -v apt-get >/dev/null; then
-  echo "setup:system needs apt-get (Debian/Ubuntu). Elsewhere install chromium, redis-server, python3 with torch and Fashion-MNIST's IDX files by hand; see README, Tests." >&2
+  echo "setup:system needs apt-get (Debian/Ubuntu). Elsewhere install chromium, redis-server, python3 with torch, Fashion-MNIST's IDX files and a Vulkan driver by hand; see README, Tests." >&2
   exit 2
 fi
 sudo=()
@@ -25,10 +27,24 @@ command -v redis-server >/dev/null || need+=(redis-server)
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
 [ -d /usr/lib/"$(uname -m)"-linux-gnu/openblas-pthread ] || need+=(libopenblas0-pthread)
 
-if [ ${#need[@]} -eq 0 ]; then
+# Dawn finds no adapter on lavapipe before Mesa 25: bookworm's own 22.3 is too old.
+backports=()
+mesa=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+if [ -z "$mesa" ] || dpkg --compare-versions "$mesa" lt 25; then
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  if [ "$codename" = bookworm ]; then backports=(mesa-vulkan-drivers); else need+=(mesa-vulkan-drivers); fi
+fi
+
+if [ ${#need[@]} -eq 0 ] && [ ${#backports[@]} -eq 0 ]; then
   echo "setup:system: every optional component is installed"
   exit 0
 fi
-echo "setup:system: installing ${need[*]}"
+if [ ${#backports[@]} -gt 0 ] && ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  echo "setup:system: adding the bookworm-backports suite (for Mesa 25's lavapipe)"
+  printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm-backports' 'Components: main' \
+    'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' | "${sudo[@]}" tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
+fi
+echo "setup:system: installing ${need[*]}${backports[*]:+ ${backports[*]} (from bookworm-backports)}"
 "${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq "${need[@]}"
+[ ${#need[@]} -eq 0 ] || "${sudo[@]}" apt-get install -y -qq "${need[@]}"
+[ ${#backports[@]} -eq 0 ] || "${sudo[@]}" apt-get install -y -qq -t bookworm-backports "${backports[@]}"

@@ -25,7 +25,7 @@ export interface CellReturn {
 /** Job progress: the latest step for the display, and every epoch's monitors so far for the database. */
 export type CellProgressUpdate =
   | { type: 'started'; backend: string; device?: string | null }
-  | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; backend: string; epochs: EpochMetrics[] };
+  | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; backend: string; device?: string | null; epochs: EpochMetrics[] };
 
 const payloadSchema = z.strictObject({
   experiment: z.string().min(1),

@@ -47,7 +47,7 @@ export class RemoteExecutor {
         if (typeof p === 'object' && p) {
           if (!started && (p.type === 'started' || state === 'active')) {
             started = true;
-            h.onMessage(p.type === 'started' ? { type: 'started', backend: p.backend, device: p.device ?? null } : { type: 'started', backend: String(backend), device: null });
+            h.onMessage({ type: 'started', backend: p.backend || String(backend), device: p.device ?? null });
           }
           if (p.type === 'step' && JSON.stringify(p) !== lastStep) {
             lastStep = JSON.stringify(p);

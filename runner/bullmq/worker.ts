@@ -66,11 +66,11 @@ export function startWorker(opts: WorkerOptions): CellWorker {
           last = { epoch: m.epoch, step: m.step, stepsPerEpoch: m.stepsPerEpoch, loss: m.loss };
           if (Date.now() - lastProgress > 500) {
             lastProgress = Date.now();
-            void progress({ type: 'step', ...last, backend, epochs });
+            void progress({ type: 'step', ...last, backend, device, epochs });
           }
         } else if (m.type === 'epoch') {
           epochs.push(m.metrics);
-          void progress({ type: 'step', ...last, backend, epochs });
+          void progress({ type: 'step', ...last, backend, device, epochs });
         }
         else if (m.type === 'done') result = { status: m.status, linearAcc: m.linearAcc, seconds: m.seconds };
       },

@@ -194,6 +194,25 @@ test('a job seen completed before its return value is readable is polled again, 
   t.deepEqual(seen, ['started', 'epochs', 'done']);
 });
 
+test('the backend and device a worker reports reach the coordinator, also when a step update is the first progress seen', async (t) => {
+  const epochs: never[] = [];
+  const step = { type: 'step', epoch: 1, step: 3, stepsPerEpoch: 8, loss: -0.5, backend: 'webgpu', device: 'nvidia hopper: NVIDIA H200', epochs };
+  let polls = 0;
+  const fake = {
+    add: async () => {},
+    getJobState: async () => (++polls < 2 ? 'active' : 'completed'),
+    getJob: async () => ({ progress: step, returnvalue: polls < 2 ? null : { backend: 'webgpu', device: step.device, status: 'finished', epochs, linearAcc: null, seconds: 1 } }),
+  };
+  const remote = Object.assign(Object.create(RemoteExecutor.prototype), { queue: fake }) as RemoteExecutor;
+  const config = tinyConfig();
+  const started: unknown[] = [];
+  const handle = remote.run({ experiment: 'e', rowLabel: 'r', axes: {}, seed: 0, preset: 'tiny', config, hash: cellHash(config) }, 'auto', {
+    onMessage: (m) => { if (m.type === 'started') started.push(m); },
+  });
+  t.deepEqual(await handle.done, { ended: 'done', detail: '' });
+  t.deepEqual(started, [{ type: 'started', backend: 'webgpu', device: 'nvidia hopper: NVIDIA H200' }]);
+});
+
 /** Kill `p` with a signal and time its exit. */
 async function stopped(p: Proc, signal: NodeJS.Signals): Promise<number> {
   const t0 = Date.now();

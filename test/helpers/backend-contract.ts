@@ -102,7 +102,7 @@ export function backendContract(backend: BackendName, skip: string | null, opts:
     const cfg = tinyConfig({ seed: 1 });
     const ctx = stepContext(cfg);
     const views = randomViews(2, 16, 16, 3);
-    const rssAt: number[] = [];
+    const at: { native: number; heap: number }[] = [];
     let tensors = 0;
     let device = opts.deviceMemory?.();
     for (let i = 1; i <= 100; i++) {
@@ -110,13 +110,18 @@ export function backendContract(backend: BackendName, skip: string | null, opts:
       if (i === 20) {
         tensors = tf.memory().numTensors;
         device = opts.deviceMemory?.();
-        rssAt.push(nativeBytes());
+        at.push(memoryAfterGc());
       }
     }
-    rssAt.push(nativeBytes());
-    const growth = (rssAt[1] - rssAt[0]) / 2 ** 20;
-    t.log(`tensors ${tensors} -> ${tf.memory().numTensors}; RSS less the JS heap ${(rssAt[0] / 2 ** 20).toFixed(0)} -> ${(rssAt[1] / 2 ** 20).toFixed(0)} MB from step 20 to 100`);
+    at.push(memoryAfterGc());
+    const mb = (x: number) => (x / 2 ** 20).toFixed(0);
+    const growth = (at[1].native - at[0].native) / 2 ** 20;
+    const heapGrowth = (at[1].heap - at[0].heap) / 2 ** 20;
+    t.log(`tensors ${tensors} -> ${tf.memory().numTensors}; from step 20 to 100, RSS less the JS heap ${mb(at[0].native)} -> ${mb(at[1].native)} MB, ` +
+      `JS heap in use ${mb(at[0].heap)} -> ${mb(at[1].heap)} MB`);
     t.is(tf.memory().numTensors, tensors, 'tensor count');
+    // What RSS alone used to catch on the JS side: objects kept alive from step to step.
+    t.true(heapGrowth < 16, `JS heap grew ${heapGrowth.toFixed(1)} MB`);
     if (device) {
       // The driver frees device memory when the GPU is done with it, so the host's RSS
       // swings (±40 MB over 1000 steps on lavapipe, whose device memory is host memory);
@@ -167,13 +172,14 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
 /**
- * The process's memory outside the JS heap, after a full collection: a GPU backend makes
- * garbage JS objects at every dispatch, which would make RSS alone swing by 100 MB.
+ * The process's memory outside the JS heap, and the JS heap in use, after a full
+ * collection: a GPU backend makes garbage JS objects at every dispatch, which would make
+ * RSS alone swing by 100 MB.
  */
-function nativeBytes(): number {
+function memoryAfterGc(): { native: number; heap: number } {
   gc();
   const m = process.memoryUsage();
-  return m.rss - m.heapTotal;
+  return { native: m.rss - m.heapTotal, heap: m.heapUsed };
 }
 
 /** Read tensors asynchronously (the only way on every backend), then free them. */

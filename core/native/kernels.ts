@@ -28,6 +28,8 @@ const NHWC_TO_NCHW = [0, 3, 1, 2];
 const NCHW_TO_NHWC = [0, 2, 3, 1];
 /** tfjs filters are [kh, kw, in, out]; ONNX's are [out, in, kh, kw] (ConvTranspose: [in, out, kh, kw] of its own input). */
 const HWIO_TO_OIHW = [3, 2, 0, 1];
+/** The filter of dL/dx as a forward conv: the conv's input channels become its outputs. */
+const HWIO_TO_IOHW = [2, 3, 0, 1];
 
 const t = (input: string, output: string, perm: number[]): OnnxNode => ({ op: 'Transpose', inputs: [input], outputs: [output], attrs: { perm } });
 
@@ -103,17 +105,44 @@ export function registerNativeKernels(ort: Ort): void {
       oh < 0 || ow < 0 || oh >= Math.max(c.strideHeight, c.dilationHeight) || ow >= Math.max(c.strideWidth, c.dilationWidth)) return stockDx(args);
     const b = args.backend as unknown as WasmBackend;
     const out = b.makeOutput(a.inputShape, 'float32');
+    if (c.strideHeight === 1 && c.strideWidth === 1) {
+      // Stride 1: a forward Conv of dy with the filter flipped and its channels swapped,
+      // padded to a full correlation. MLAS's ConvTranspose is an im2col GEMM plus col2im;
+      // its Conv takes the blocked path: 1.1-2.2x faster on ResNet-18's 3x3 layers.
+      const fullH = (c.filterHeight - 1) * c.dilationHeight, fullW = (c.filterWidth - 1) * c.dilationWidth;
+      const pads = [fullH - top, fullW - left, fullH - bottom, fullW - right];
+      if (Math.min(...pads) >= 0) {
+        ort.run(`dx1 ${dy.shape} ${filter.shape} ${c.dilationHeight},${c.dilationWidth} ${pads}`, () => ({
+          nodes: [
+            t('dy', 'dyc', NHWC_TO_NCHW), t('w', 'wt', HWIO_TO_IOHW),
+            { op: 'Slice', inputs: ['wt', 'last', 'before_first', 'spatial', 'back'], outputs: ['wc'] },
+            { op: 'Conv', inputs: ['dyc', 'wc'], outputs: ['dxc'], attrs: {
+              kernel_shape: [c.filterHeight, c.filterWidth], strides: [1, 1],
+              dilations: [c.dilationHeight, c.dilationWidth], pads,
+            } },
+            t('dxc', 'dx', NCHW_TO_NHWC),
+          ],
+          constants: [
+            ['last', [2], [c.filterHeight - 1, c.filterWidth - 1]], ['before_first', [2], [-c.filterHeight - 1, -c.filterWidth - 1]],
+            ['spatial', [2], [2, 3]], ['back', [2], [-1, -1]],
+          ],
+          inputs: [['dy', dy.shape], ['w', filter.shape]],
+          outputs: [['dx', a.inputShape]],
+        }), [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
+        return out;
+      }
+    }
     ort.run(`dx ${dy.shape} ${filter.shape} ${a.inputShape} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${top},${left},${bottom},${right}`,
       () => nchwConv('ConvTranspose', c, { x: dy.shape, w: filter.shape, y: a.inputShape }, { output_padding: [oh, ow] }),
       [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
     return out;
   });
 
-  // dL/dW as one matMul per filter tap: x padded and transposed once to [Ci, N, H, W];
-  // tap (ky, kx) is a strided slice of it, [Ci, N*OH*OW], times dy as [N*OH*OW, Co].
-  // Measured against the single-conv form (channels as the batch, dy as the filter):
-  // 2-2.5x faster on ResNet-18's 3x3 layers, where MLAS's conv im2col of a 32x32
-  // "filter" dominated.
+  // dL/dW as one GEMM per filter tap, in NHWC: tap (ky, kx) is a strided slice of the
+  // padded x, [N*OH*OW, Ci], and Gemm's transA multiplies its transpose by dy as
+  // [N*OH*OW, Co] without copying it. Measured on ResNet-18's 3x3 layers against the
+  // single-conv form (channels as the batch, dy as the filter), 2-2.5x faster, and
+  // against taps sliced from x transposed to [Ci, N, H, W], up to 1.8x.
   replaceKernel('Conv2DBackpropFilter', (args) => {
     const { x, dy } = args.inputs as { x: Info; dy: Info };
     const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
@@ -130,15 +159,15 @@ export function registerNativeKernels(ort: Ort): void {
     const out = b.makeOutput(a.filterShape, 'float32');
     ort.run(`dw ${x.shape} ${dy.shape} ${a.filterShape} ${sh},${sw} ${dh},${dw} ${top},${left},${bottom},${right}`, () => {
       const padded = top || left || bottom || right;
+      const xp = padded ? 'xp' : 'x';
       const nodes: OnnxNode[] = [
         ...(padded ? [{ op: 'Pad', inputs: ['x', 'pads'], outputs: ['xp'] }] : []),
-        t(padded ? 'xp' : 'x', 'xt', [3, 0, 1, 2]),
         { op: 'Reshape', inputs: ['dy', 'dy_shape'], outputs: ['dy2'] },
       ];
       const constants: NonNullable<OnnxGraph['constants']> = [
         ...(padded ? [['pads', [8], [0, top, left, 0, 0, bottom, right, 0]] as [string, number[], number[]]] : []),
-        ['dy_shape', [2], [m, co]], ['tap_shape', [2], [ci, m]],
-        ['axes', [2], [2, 3]], ['steps', [2], [sh, sw]], ['dw_shape', [4], a.filterShape],
+        ['dy_shape', [2], [m, co]], ['tap_shape', [2], [m, ci]],
+        ['axes', [2], [1, 2]], ['steps', [2], [sh, sw]], ['dw_shape', [4], a.filterShape],
       ];
       const taps: string[] = [];
       for (let ky = 0; ky < kh; ky++) {
@@ -146,9 +175,9 @@ export function registerNativeKernels(ort: Ort): void {
           const id = `${ky}_${kx}`;
           constants.push([`from${id}`, [2], [ky * dh, kx * dw]], [`to${id}`, [2], [ky * dh + (oh - 1) * sh + 1, kx * dw + (ow - 1) * sw + 1]]);
           nodes.push(
-            { op: 'Slice', inputs: ['xt', `from${id}`, `to${id}`, 'axes', 'steps'], outputs: [`x${id}`] },
+            { op: 'Slice', inputs: [xp, `from${id}`, `to${id}`, 'axes', 'steps'], outputs: [`x${id}`] },
             { op: 'Reshape', inputs: [`x${id}`, 'tap_shape'], outputs: [`r${id}`] },
-            { op: 'MatMul', inputs: [`r${id}`, 'dy2'], outputs: [`g${id}`] },
+            { op: 'Gemm', inputs: [`r${id}`, 'dy2'], outputs: [`g${id}`], attrs: { transA: 1 } },
           );
           taps.push(`g${id}`);
         }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { FOLDED_BINARY_OPS, foldingKernel, withTensors } from './channel-broadcast.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv-grads.ts';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
@@ -40,6 +41,7 @@ export function registerWasmKernels(): void {
     if (!stockBackpropInput) throw new Error('Conv2DBackpropInput: unsupported padding and no stock kernel');
     return stockBackpropInput(args);
   });
+  for (const [name, op] of FOLDED_BINARY_OPS) replaceKernel(name, foldingKernel(tf.getKernel(name, 'wasm')!.kernelFunc, op));
   const stockMatMul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
   replaceKernel('BatchMatMul', (args) => {
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
@@ -62,23 +64,6 @@ export function replaceKernel(kernelName: string, kernelFunc: KernelFunc): void 
   const stock = tf.getKernel(kernelName, 'wasm');
   if (stock) tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({ ...stock, kernelName, backendName: 'wasm', kernelFunc });
-}
-
-/**
- * Run tfjs ops over a kernel's raw inputs. Ops called inside a kernel are not taped,
- * and the tidy frees every intermediate before the kernel returns.
- */
-function withTensors<T extends tf.Tensor | null>(infos: tf.TensorInfo[], f: (ts: tf.Tensor[]) => T): T {
-  const engine = tf.engine() as unknown as {
-    backend: { incRef(id: tf.DataId): void };
-    makeTensorFromTensorInfo(i: tf.TensorInfo): tf.Tensor;
-  };
-  // tidy keeps a returned null as it is; its types only admit tensors.
-  return tf.tidy(() => f(infos.map((i) => {
-    // The wrapper owns a reference of its own, so disposing it leaves the kernel input alive.
-    engine.backend.incRef(i.dataId);
-    return engine.makeTensorFromTensorInfo(i);
-  })) as tf.Tensor) as T;
 }
 
 function swapLast(x: tf.Tensor): tf.Tensor {

@@ -48,6 +48,29 @@ export function backendContract(backend: BackendName, skip: string | null, opts:
     t.true(worst < 1e-4);
   });
 
+  // Per-channel ops (BN's scale and shift, biases) take a folded path on wasm: x as
+  // longer rows, the channel vector tiled. Both operand orders, 2-D and 4-D, a row count
+  // that folds only partly, and one that does not fold at all.
+  serial('per-channel add, sub, mul and div match cpu exactly, either operand first', async (t) => {
+    const run = async (b: BackendName) => {
+      await useBackend(b);
+      const rng = new Rng(11);
+      return read(tf.tidy(() => {
+        const out: tf.Tensor[] = [];
+        for (const [shape, vShape] of [[[512, 16], [16]], [[8, 6, 6, 32], [1, 32]], [[24, 8], [8]], [[7, 16], [16]]] as [number[], number[]][]) {
+          const x = tensorFrom(rng, shape), v = tf.add(tf.abs(tensorFrom(rng, vShape)), 0.5);
+          out.push(tf.add(x, v), tf.add(v, x), tf.sub(x, v), tf.sub(v, x), tf.mul(x, v), tf.mul(v, x), tf.div(x, v), tf.div(v, x));
+        }
+        return out;
+      }));
+    };
+    const ref = await run('cpu');
+    const got = await run(backend);
+    const err = Math.max(...ref.map((r, i) => maxErr(r, got[i])));
+    t.log(`max abs error ${err.toExponential(2)} over ${ref.length} ops`);
+    t.true(err < 1e-6);
+  });
+
   serial('matMul with every transpose flag, 2-D and batched, matches cpu', async (t) => {
     const run = async (b: BackendName) => {
       await useBackend(b);

@@ -59,7 +59,12 @@ export function batchNorm(name: string, channels: number, opts: BatchNormOptions
 
 type StatsHook = (mean: tf.Tensor, variance: tf.Tensor, m: number) => void;
 
-/** The training-mode op: y = [relu](gamma * (x - mean) / sqrt(var + eps) + beta), batch statistics. */
+/**
+ * The training-mode op: y = [relu](gamma * (x - mean) / sqrt(var + eps) + beta), batch
+ * statistics. It saves x - mean rather than x-hat and folds every per-channel factor
+ * into [c] vectors first, so each full-size pass is one op: 5 forward, 7 backward
+ * (with ReLU), against 6 and 9 for the textbook form.
+ */
 function makeTrainOp(relu: boolean, onStats: StatsHook): (x: tf.Tensor, gamma?: tf.Tensor, beta?: tf.Tensor) => tf.Tensor {
   const op = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as tf.GradSaveFunc;
@@ -72,24 +77,26 @@ function makeTrainOp(relu: boolean, onStats: StatsHook): (x: tf.Tensor, gamma?: 
     const xc = tf.sub(x2, mean);
     const variance = tf.div(sumLeading(tf.square(xc)), m);
     const rstd = tf.rsqrt(tf.add(variance, BN_EPS));
-    const xhat = tf.mul(xc, rstd);
-    let y = gamma ? tf.add(tf.mul(xhat, gamma), beta) : xhat;
+    let y = tf.mul(xc, gamma ? tf.mul(rstd, gamma) : rstd);
+    if (beta) y = tf.add(y, beta);
     if (relu) y = tf.relu(y);
     onStats(mean, variance, m);
-    save(gamma ? [xhat, rstd, y, gamma] : [xhat, rstd, y]);
+    save(gamma ? [xc, rstd, y, gamma] : [xc, rstd, y]);
     return {
       value: tf.reshape(y, shape),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const [sxhat, srstd, sy, sgamma] = saved;
+        const [sxc, srstd, sy, sgamma] = saved;
         let g = tf.reshape(dy, [m, c]);
         if (relu) g = tf.mul(g, tf.step(sy));
+        // With x-hat = xc * rstd and k = gamma * rstd:
+        // dx = k * (g - dbeta/m - x-hat * dgamma/m) = k*g + xc*b + a, where
+        // a = -k*dbeta/m and b = -k*rstd*dgamma/m are per channel.
         const dbeta = sumLeading(g);
-        const dgamma = sumLeading(tf.mul(g, sxhat));
-        // With gamma, sum(dxhat) = gamma*dbeta and sum(dxhat*xhat) = gamma*dgamma.
-        const dxhat = sgamma ? tf.mul(g, sgamma) : g;
-        const s1 = sgamma ? tf.mul(dbeta, sgamma) : dbeta;
-        const s2 = sgamma ? tf.mul(dgamma, sgamma) : dgamma;
-        const dx = tf.mul(srstd, tf.sub(dxhat, tf.div(tf.add(s1, tf.mul(sxhat, s2)), m)));
+        const dgamma = tf.mul(sumLeading(tf.mul(g, sxc)), srstd);
+        const k = sgamma ? tf.mul(srstd, sgamma) : srstd;
+        const a = tf.mul(k, tf.div(dbeta, -m));
+        const b = tf.mul(tf.mul(k, srstd), tf.div(dgamma, -m));
+        const dx = tf.add(tf.add(tf.mul(g, k), tf.mul(sxc, b)), a);
         const dxOut = tf.reshape(dx, shape);
         return sgamma ? [dxOut, tf.reshape(dgamma, [c]), tf.reshape(dbeta, [c])] : [dxOut];
       }),

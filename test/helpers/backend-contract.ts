@@ -48,6 +48,20 @@ export function backendContract(backend: BackendName, skip: string | null, opts:
     t.true(worst < 1e-4);
   });
 
+  // Large inputs can take other code paths (native-cpu slices dW's taps channels-first
+  // from 4M values). dW sums 1M products here: summed in order in float32 that is off by
+  // about sqrt(n)*eps = 6e-5 of its size (wasm: 3.5e-5 against a float64 sum), where a
+  // wrong tap or layout is off by the whole size.
+  serial('a stride-1 conv over 4M input values matches cpu, relative to the values\' size', async (t) => {
+    const c: ConvCase = { n: 1, h: 1024, w: 1024, ci: 4, co: 2, k: 3, s: 1, pad: 1 };
+    const ref = await convOn('cpu', c, 21);
+    const got = await convOn(backend, c, 21);
+    const rel = (a: Float32Array, b: Float32Array) => maxErr(a, b) / b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const errs = [rel(got.y, ref.y), rel(got.dx, ref.dx), rel(got.dw, ref.dw)];
+    t.log(`relative max error: y ${errs[0].toExponential(2)}, dx ${errs[1].toExponential(2)}, dw ${errs[2].toExponential(2)}`);
+    t.true(Math.max(...errs) < 2e-4);
+  });
+
   // Per-channel ops (BN's scale and shift, biases) take a folded path on wasm: x as
   // longer rows, the channel vector tiled. Both operand orders, 2-D and 4-D, a row count
   // that folds only partly, and one that does not fold at all.

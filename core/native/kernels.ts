@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { replaceKernel } from '../kernels/register.ts';
 import type { OnnxGraph, OnnxNode } from './onnx-model.ts';
-import type { Ort } from './ort.ts';
+import { NCHWC_DOMAIN, type Ort } from './ort.ts';
 
 /**
  * The step's heavy kernels (conv forward, its two gradients, matMul) on onnxruntime's
  * MLAS, registered over the wasm backend's: tensors stay in the wasm heap, and
- * onnxruntime reads the inputs and writes the outputs there in place. The graphs are
- * NCHW, as ONNX's Conv is, between transposes that onnxruntime's layout optimizer
- * folds into its blocked (NCHWc) format. Everything else stays wasm's.
+ * onnxruntime reads the inputs and writes the outputs there in place. Convs whose channel
+ * counts are multiples of MLAS's block run in its blocked (NCHWc) layout (blockedConv);
+ * the others are NCHW, as ONNX's Conv is, between transposes. Everything else stays wasm's.
  */
 
 type Info = tf.TensorInfo;
@@ -67,6 +67,42 @@ function nchwConv(op: 'Conv' | 'ConvTranspose', c: tf.backend_util.Conv2DInfo, s
 /** From this many values of x, a stride-1 dW slices its taps from x transposed to [Ci, N, H, W] (measured; see below). */
 const CHANNELS_FIRST_DW_FROM = 4 * 1024 * 1024;
 
+type Constant = NonNullable<OnnxGraph['constants']>[number];
+
+/**
+ * A Conv in MLAS's blocked (NCHWc) layout between NHWC tensors x and y: ReorderInput and
+ * ReorderOutput at the edges, the HWIO filter w reordered in the graph to [O/B, I/B, kh,
+ * kw, Bi, Bo]. onnxruntime rewrites a Conv into this form itself only when its filter
+ * is a constant, which a training step's never is; without it a Conv is im2col plus
+ * GEMM between two transposes. Written out, 3x3 convs ran 1.3-2x faster (ResNet-18's
+ * layers, 16 to 256 channels). `swap`: w's in and out channels trade places, as in
+ * dL/dx's filter. Both channel counts must be multiples of the block.
+ */
+function blockedConv(
+  x: string, w: string, y: string, o: { kh: number; kw: number; inC: number; outC: number; block: number; swap: boolean },
+  attrs: Record<string, number[]>,
+): { nodes: OnnxNode[]; constants: Constant[] } {
+  const { kh, kw, inC, outC, block: b, swap } = o;
+  return {
+    nodes: [
+      { op: 'ReorderInput', domain: NCHWC_DOMAIN, inputs: [x], outputs: [`${x}_b`], attrs: { channels_last: 1 } },
+      { op: 'Reshape', inputs: [w, 'w_blocks'], outputs: ['w6'] },
+      // w as [kh, kw, I/B, Bi, O/B, Bo], or swapped [kh, kw, O/B, Bo, I/B, Bi].
+      t('w6', 'w6b', swap ? [2, 4, 0, 1, 5, 3] : [4, 2, 0, 1, 3, 5]),
+      { op: 'Reshape', inputs: ['w6b', 'w_oihw'], outputs: ['wb'] },
+      { op: 'Conv', domain: NCHWC_DOMAIN, inputs: [`${x}_b`, 'wb'], outputs: [`${y}_b`], attrs },
+      { op: 'ReorderOutput', domain: NCHWC_DOMAIN, inputs: [`${y}_b`], outputs: [y], attrs: { channels: outC, channels_last: 1 } },
+    ],
+    constants: [
+      ['w_blocks', [6], swap ? [kh, kw, outC / b, b, inC / b, b] : [kh, kw, inC / b, b, outC / b, b]],
+      ['w_oihw', [4], [outC, inC, kh, kw]],
+    ],
+  };
+}
+
+/** Whether a conv from `inC` to `outC` channels can run blocked here. */
+const canBlock = (ort: Ort, inC: number, outC: number) => ort.nchwcBlock > 0 && inC % ort.nchwcBlock === 0 && outC % ort.nchwcBlock === 0;
+
 let registered = false;
 
 export function registerNativeKernels(ort: Ort): void {
@@ -88,7 +124,14 @@ export function registerNativeKernels(ort: Ort): void {
     const b = args.backend as unknown as WasmBackend;
     const out = b.makeOutput(c.outShape, 'float32');
     ort.run(`conv ${x.shape} ${filter.shape} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${top},${left},${bottom},${right}`,
-      () => nchwConv('Conv', c, { x: x.shape, w: filter.shape, y: c.outShape }),
+      () => {
+        const [kh, kw, inC, outC] = filter.shape;
+        if (!canBlock(ort, inC, outC)) return nchwConv('Conv', c, { x: x.shape, w: filter.shape, y: c.outShape });
+        const g = blockedConv('x', 'w', 'y', { kh, kw, inC, outC, block: ort.nchwcBlock, swap: false }, {
+          kernel_shape: [kh, kw], strides: [c.strideHeight, c.strideWidth], dilations: [c.dilationHeight, c.dilationWidth], pads: [top, left, bottom, right],
+        });
+        return { ...g, inputs: [['x', x.shape], ['w', filter.shape]], outputs: [['y', c.outShape]] };
+      },
       [b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
     return out;
   });
@@ -115,23 +158,38 @@ export function registerNativeKernels(ort: Ort): void {
       const fullH = (c.filterHeight - 1) * c.dilationHeight, fullW = (c.filterWidth - 1) * c.dilationWidth;
       const pads = [fullH - top, fullW - left, fullH - bottom, fullW - right];
       if (Math.min(...pads) >= 0) {
-        ort.run(`dx1 ${dy.shape} ${filter.shape} ${c.dilationHeight},${c.dilationWidth} ${pads}`, () => ({
-          nodes: [
-            t('dy', 'dyc', NHWC_TO_NCHW), t('w', 'wt', HWIO_TO_IOHW),
-            { op: 'Slice', inputs: ['wt', 'last', 'before_first', 'spatial', 'back'], outputs: ['wc'] },
-            { op: 'Conv', inputs: ['dyc', 'wc'], outputs: ['dxc'], attrs: {
-              kernel_shape: [c.filterHeight, c.filterWidth], strides: [1, 1],
-              dilations: [c.dilationHeight, c.dilationWidth], pads,
-            } },
-            t('dxc', 'dx', NCHW_TO_NHWC),
-          ],
-          constants: [
-            ['last', [2], [c.filterHeight - 1, c.filterWidth - 1]], ['before_first', [2], [-c.filterHeight - 1, -c.filterWidth - 1]],
-            ['spatial', [2], [2, 3]], ['back', [2], [-1, -1]],
-          ],
-          inputs: [['dy', dy.shape], ['w', filter.shape]],
-          outputs: [['dx', a.inputShape]],
-        }), [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
+        ort.run(`dx1 ${dy.shape} ${filter.shape} ${c.dilationHeight},${c.dilationWidth} ${pads}`, () => {
+          const [kh, kw, ci, co] = filter.shape;
+          const attrs = { kernel_shape: [kh, kw], strides: [1, 1], dilations: [c.dilationHeight, c.dilationWidth], pads };
+          const io: Pick<OnnxGraph, 'inputs' | 'outputs'> = { inputs: [['dy', dy.shape], ['w', filter.shape]], outputs: [['dx', a.inputShape]] };
+          if (canBlock(ort, co, ci)) {
+            const g = blockedConv('dy', 'wf', 'dx', { kh, kw, inC: co, outC: ci, block: ort.nchwcBlock, swap: true }, attrs);
+            return {
+              nodes: [{ op: 'Slice', inputs: ['w', 'last', 'before_first', 'spatial', 'back'], outputs: ['wf'] }, ...g.nodes],
+              constants: [
+                ['last', [2], [kh - 1, kw - 1]], ['before_first', [2], [-kh - 1, -kw - 1]], ['spatial', [2], [0, 1]], ['back', [2], [-1, -1]],
+                ...g.constants,
+              ],
+              ...io,
+            };
+          }
+          return {
+            nodes: [
+              t('dy', 'dyc', NHWC_TO_NCHW), t('w', 'wt', HWIO_TO_IOHW),
+              { op: 'Slice', inputs: ['wt', 'last', 'before_first', 'spatial', 'back'], outputs: ['wc'] },
+              { op: 'Conv', inputs: ['dyc', 'wc'], outputs: ['dxc'], attrs: {
+                kernel_shape: [c.filterHeight, c.filterWidth], strides: [1, 1],
+                dilations: [c.dilationHeight, c.dilationWidth], pads,
+              } },
+              t('dxc', 'dx', NCHW_TO_NHWC),
+            ],
+            constants: [
+              ['last', [2], [c.filterHeight - 1, c.filterWidth - 1]], ['before_first', [2], [-c.filterHeight - 1, -c.filterWidth - 1]],
+              ['spatial', [2], [2, 3]], ['back', [2], [-1, -1]],
+            ],
+            ...io,
+          };
+        }, [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
         return out;
       }
     }

@@ -9,6 +9,8 @@ export type Attr = number | number[];
 
 export interface OnnxNode {
   op: string;
+  /** Operator set domain; the default ('') is ONNX's own. */
+  domain?: string;
   inputs: string[];
   outputs: string[];
   attrs?: Record<string, Attr>;
@@ -57,10 +59,11 @@ function attribute(name: string, v: Attr): number[] {
 }
 
 function node(n: OnnxNode): number[] {
-  // NodeProto: input = 1, output = 2, op_type = 4, attribute = 5.
+  // NodeProto: input = 1, output = 2, op_type = 4, attribute = 5, domain = 7.
   return [
     ...n.inputs.flatMap((i) => text(1, i)), ...n.outputs.flatMap((o) => text(2, o)), ...text(4, n.op),
     ...Object.entries(n.attrs ?? {}).flatMap(([k, v]) => message(5, attribute(k, v))),
+    ...(n.domain ? text(7, n.domain) : []),
   ];
 }
 
@@ -84,5 +87,9 @@ export function onnxModel(g: OnnxGraph): Uint8Array {
     ...g.inputs.flatMap(([n, s]) => message(11, valueInfo(n, s))), ...g.outputs.flatMap(([n, s]) => message(12, valueInfo(n, s))),
   ];
   // ModelProto: ir_version = 1, graph = 7, opset_import = 8 {domain = 1, version = 2}.
-  return new Uint8Array([...int(1, IR_VERSION), ...message(8, [...text(1, ''), ...int(2, OPSET)]), ...message(7, graph)]);
+  const domains = [...new Set(g.nodes.map((n) => n.domain).filter((d): d is string => !!d))];
+  return new Uint8Array([
+    ...int(1, IR_VERSION), ...message(8, [...text(1, ''), ...int(2, OPSET)]),
+    ...domains.flatMap((d) => message(8, [...text(1, d), ...int(2, 1)])), ...message(7, graph),
+  ]);
 }

@@ -34,7 +34,7 @@ export function backendContract(backend: BackendName, skip: string | null, opts:
     else test.skip(`${backend}: ${title} [skipped: ${skip}]`, impl);
   };
 
-  serial('conv forward, dX and dW match cpu (strides 1-3, 1x1 to 5x5, same, valid and explicit padding)', async (t) => {
+  serial('conv forward, dX and dW match cpu (strides 1-3, 1x1 to 5x5, same, valid and explicit padding, 3 to 32 channels)', async (t) => {
     let worst = 0;
     for (const [i, c] of CONV_CASES.entries()) {
       const ref = await convOn('cpu', c, i + 1);
@@ -189,6 +189,11 @@ const CONV_CASES: ConvCase[] = [
   { n: 1, h: 6, w: 6, ci: 2, co: 2, k: 3, s: 1, pad: 'valid' },
   { n: 2, h: 9, w: 9, ci: 3, co: 4, k: 3, s: 2, pad: 'valid' },
   { n: 2, h: 11, w: 11, ci: 3, co: 4, k: 3, s: 3, pad: 1 },
+  // Channels in multiples of 16 (native-cpu's blocked layout on AVX-512, 8 on AVX2).
+  { n: 2, h: 8, w: 8, ci: 16, co: 32, k: 3, s: 1, pad: 1 },
+  { n: 2, h: 9, w: 9, ci: 32, co: 16, k: 3, s: 2, pad: 1 },
+  { n: 1, h: 7, w: 7, ci: 16, co: 16, k: 3, s: 2, pad: 'same' },
+  { n: 2, h: 8, w: 8, ci: 16, co: 32, k: 1, s: 2, pad: 0 },
 ];
 
 /** Models of the presets, shrunk so that the cpu backend runs three steps in seconds. */

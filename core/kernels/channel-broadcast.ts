@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { withTensors } from './with-tensors.ts';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type Info = tf.TensorInfo;
@@ -57,21 +58,4 @@ export function foldingKernel(stock: KernelFunc, op: (a: tf.Tensor, b: tf.Tensor
     const { a, b } = args.inputs as { a: Info; b: Info };
     return foldChannelBroadcast(a, b, op) ?? stock(args);
   };
-}
-
-/**
- * Run tfjs ops over a kernel's raw inputs. Ops called inside a kernel are not taped,
- * and the tidy frees every intermediate before the kernel returns.
- */
-export function withTensors<T extends tf.Tensor | null>(infos: Info[], f: (ts: tf.Tensor[]) => T): T {
-  const engine = tf.engine() as unknown as {
-    backend: { incRef(id: tf.DataId): void };
-    makeTensorFromTensorInfo(i: Info): tf.Tensor;
-  };
-  // tidy keeps a returned null as it is; its types only admit tensors.
-  return tf.tidy(() => f(infos.map((i) => {
-    // The wrapper owns a reference of its own, so disposing it leaves the kernel input alive.
-    engine.backend.incRef(i.dataId);
-    return engine.makeTensorFromTensorInfo(i);
-  })) as tf.Tensor) as T;
 }

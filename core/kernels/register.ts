@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { FOLDED_BINARY_OPS, foldingKernel, withTensors } from './channel-broadcast.ts';
+import { FOLDED_BINARY_OPS, foldingKernel } from './channel-broadcast.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv-grads.ts';
+import { withTensors } from './with-tensors.ts';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 let registered = false;

@@ -153,41 +153,32 @@ export function registerNativeKernels(ort: Ort): void {
     const out = b.makeOutput(a.inputShape, 'float32');
     if (c.strideHeight === 1 && c.strideWidth === 1) {
       // Stride 1: a forward Conv of dy with the filter flipped and its channels swapped,
-      // padded to a full correlation. MLAS's ConvTranspose is an im2col GEMM plus col2im;
-      // its Conv takes the blocked path: 1.1-2.2x faster on ResNet-18's 3x3 layers.
+      // padded to a full correlation; blocked where the channels allow. MLAS's
+      // ConvTranspose is an im2col GEMM plus col2im: 1.1-2.2x slower on ResNet-18's 3x3
+      // layers even than the unblocked Conv.
       const fullH = (c.filterHeight - 1) * c.dilationHeight, fullW = (c.filterWidth - 1) * c.dilationWidth;
       const pads = [fullH - top, fullW - left, fullH - bottom, fullW - right];
       if (Math.min(...pads) >= 0) {
         ort.run(`dx1 ${dy.shape} ${filter.shape} ${c.dilationHeight},${c.dilationWidth} ${pads}`, () => {
           const [kh, kw, ci, co] = filter.shape;
           const attrs = { kernel_shape: [kh, kw], strides: [1, 1], dilations: [c.dilationHeight, c.dilationWidth], pads };
-          const io: Pick<OnnxGraph, 'inputs' | 'outputs'> = { inputs: [['dy', dy.shape], ['w', filter.shape]], outputs: [['dx', a.inputShape]] };
-          if (canBlock(ort, co, ci)) {
-            const g = blockedConv('dy', 'wf', 'dx', { kh, kw, inC: co, outC: ci, block: ort.nchwcBlock, swap: true }, attrs);
-            return {
-              nodes: [{ op: 'Slice', inputs: ['w', 'last', 'before_first', 'spatial', 'back'], outputs: ['wf'] }, ...g.nodes],
-              constants: [
-                ['last', [2], [kh - 1, kw - 1]], ['before_first', [2], [-kh - 1, -kw - 1]], ['spatial', [2], [0, 1]], ['back', [2], [-1, -1]],
-                ...g.constants,
+          // The HWIO filter flipped in both spatial axes.
+          const flip: OnnxNode = { op: 'Slice', inputs: ['w', 'last', 'before_first', 'spatial', 'back'], outputs: ['wf'] };
+          const flipConstants: Constant[] = [
+            ['last', [2], [kh - 1, kw - 1]], ['before_first', [2], [-kh - 1, -kw - 1]], ['spatial', [2], [0, 1]], ['back', [2], [-1, -1]],
+          ];
+          const g = canBlock(ort, co, ci)
+            ? blockedConv('dy', 'wf', 'dx', { kh, kw, inC: co, outC: ci, block: ort.nchwcBlock, swap: true }, attrs)
+            : {
+              nodes: [
+                t('dy', 'dyc', NHWC_TO_NCHW), t('wf', 'wc', HWIO_TO_IOHW),
+                { op: 'Conv', inputs: ['dyc', 'wc'], outputs: ['dxc'], attrs }, t('dxc', 'dx', NCHW_TO_NHWC),
               ],
-              ...io,
+              constants: [],
             };
-          }
           return {
-            nodes: [
-              t('dy', 'dyc', NHWC_TO_NCHW), t('w', 'wt', HWIO_TO_IOHW),
-              { op: 'Slice', inputs: ['wt', 'last', 'before_first', 'spatial', 'back'], outputs: ['wc'] },
-              { op: 'Conv', inputs: ['dyc', 'wc'], outputs: ['dxc'], attrs: {
-                kernel_shape: [c.filterHeight, c.filterWidth], strides: [1, 1],
-                dilations: [c.dilationHeight, c.dilationWidth], pads,
-              } },
-              t('dxc', 'dx', NCHW_TO_NHWC),
-            ],
-            constants: [
-              ['last', [2], [c.filterHeight - 1, c.filterWidth - 1]], ['before_first', [2], [-c.filterHeight - 1, -c.filterWidth - 1]],
-              ['spatial', [2], [2, 3]], ['back', [2], [-1, -1]],
-            ],
-            ...io,
+            nodes: [flip, ...g.nodes], constants: [...flipConstants, ...g.constants],
+            inputs: [['dy', dy.shape], ['w', filter.shape]], outputs: [['dx', a.inputShape]],
           };
         }, [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter)], [b.typedArrayFromHeap(out)]);
         return out;
@@ -230,8 +221,8 @@ export function registerNativeKernels(ort: Ort): void {
         ...(channelsFirst ? [t(xp, 'xt', [3, 0, 1, 2])] : []),
         { op: 'Reshape', inputs: ['dy', 'dy_shape'], outputs: ['dy2'] },
       ];
-      const constants: NonNullable<OnnxGraph['constants']> = [
-        ...(padded ? [['pads', [8], [0, top, left, 0, 0, bottom, right, 0]] as [string, number[], number[]]] : []),
+      const constants: Constant[] = [
+        ...(padded ? [['pads', [8], [0, top, left, 0, 0, bottom, right, 0]] as Constant] : []),
         ['dy_shape', [2], [m, co]], ['tap_shape', [2], channelsFirst ? [ci, m] : [m, ci]],
         ['axes', [2], channelsFirst ? [2, 3] : [1, 2]], ['steps', [2], [sh, sw]], ['dw_shape', [4], a.filterShape],
       ];

@@ -76,7 +76,7 @@ export function loadOrt(threads: number): Ort {
 
 /**
  * The NCHWc block size, read off the shape that ReorderInput gives 4 channels (it pads
- * them to one block). MLAS has no other way to ask; 0 where the op does not load.
+ * them to one block): onnxruntime-node exposes no other way to ask. 0 where the op does not load.
  */
 function nchwcBlock(binding: Binding['binding'], Tensor: TensorCtor): number {
   const bytes = onnxModel({

@@ -188,8 +188,8 @@ Examples:
     .option('--batch <n...>', 'batch sizes (default: 64)', (v, acc: number[] | undefined) => [...(acc ?? []), integer(1)(v)])
     .option('--steps <n>', 'timed steps (per round with --compare)', integer(1), 5)
     .option('--warmup <n>', 'untimed steps first', integer(0), 2)
-    .option('--compare', 'also time the PyTorch reference (bench/torch_step.py) of the same model and step, alternating, and print the ratio')
-    .option('--rounds <n>', 'with --compare: alternating rounds of --steps steps each', integer(1), 3)
+    .option('--compare', 'also time the PyTorch reference (bench/torch_step.py) of the same model and step, alternating, and print the ratio (median of the rounds\' ratios, with their range)')
+    .option('--rounds <n>', 'with --compare: alternating rounds, each one untimed step and --steps timed ones', integer(1), 3)
     .option('--threads <n>', 'wasm threads (default: $SIMSIAM_THREADS or 1; more than 1 loads the threaded SIMD binary, see README)', integer(1))
     .option('--json', 'print JSON (one object per model and batch)')
     .addOption(backendOption())
@@ -212,7 +212,8 @@ Examples:
             if (!opts.json) {
               process.stdout.write(`${model} batch ${batch}: ${r.backend} (${r.threads} thread) ${r.images_per_sec.toFixed(2)} images/s, ` +
                 `PyTorch ${r.torch_version} (${r.torch_threads} thread) ${r.torch_images_per_sec.toFixed(2)} images/s, ` +
-                `ratio ${r.ratio_vs_torch.toFixed(3)} (${r.rounds} alternating rounds of ${r.steps_per_round} steps; peak RSS ${r.peak_rss_mb.toFixed(0)} MB)\n`);
+                `ratio ${r.ratio_vs_torch.toFixed(3)} (median of ${r.rounds} alternating rounds of ${r.steps_per_round} steps, ` +
+                `rounds ${r.ratio_range.map((x) => x.toFixed(2)).join('-')}; peak RSS ${r.peak_rss_mb.toFixed(0)} MB)\n`);
             }
             continue;
           }

@@ -12,7 +12,7 @@ export interface CompareResult {
   /** The PyTorch reference of the same model and step, measured in the same sitting. */
   torch_images_per_sec: number;
   /**
-   * Ours over PyTorch's images/s: the median of the rounds' ratios, each of the two medians
+   * Ours over PyTorch's images/s: the median of the rounds' ratios, each the ratio of the two medians
    * of one round. Pairing adjacent blocks cancels the machine's drift, which a ratio of the
    * overall medians does not (a shared 2-core VM moved PyTorch's step 241-480 ms within one
    * process).
@@ -44,7 +44,7 @@ export async function compareStep(
     const a: number[] = [], b: number[] = [], ratios: number[] = [];
     for (let r = 0; r < opts.rounds; r++) {
       // Each round's first step is untimed: after the other process has run, caches and
-      // idle threads are cold, which cost PyTorch a 1-step round up to 3x its warm time.
+      // idle threads are cold, which made PyTorch's 1-step rounds about 4x slower than its warm steps.
       const ra = (await ours.time(opts.steps + 1)).slice(1), rb = (await torch.time(opts.steps + 1)).slice(1);
       a.push(...ra);
       b.push(...rb);

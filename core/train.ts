@@ -92,72 +92,82 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   const strategy = targetStrategy(cfg, set.n);
   const pipeline = new ViewPipeline(set, cfg.augment, fmt, opts.inlineViews ?? false);
   const order = new Rng(cfg.seed).fork(7);
-  const indices = Int32Array.from({ length: set.n }, (_, i) => i);
+  // Each epoch's data order reshuffles the previous one's, drawn in epoch order: a block of
+  // k steps may reach into the next epoch.
+  const orders = new Map<number, Int32Array>();
+  let drawn = 0;
+  let perm: Int32Array = Int32Array.from({ length: set.n }, (_, i) => i);
+  const orderOf = (epoch: number) => {
+    for (; drawn < epoch; drawn++) orders.set(drawn + 1, (perm = order.shuffle(Int32Array.from(perm)) as Int32Array));
+    return orders.get(epoch)!;
+  };
+  const batchIndices = (g: number) => {
+    const s = g % stepsPerEpoch;
+    return orderOf(Math.floor(g / stepsPerEpoch) + 1).slice(s * B, (s + 1) * B);
+  };
+  const request = (g: number) => pipeline.request({
+    indices: batchIndices(g), views, seed: batchSeed(cfg.seed, Math.floor(g / stepsPerEpoch) + 1, g % stepsPerEpoch),
+  });
   const epochs: EpochMetrics[] = [];
   let status: TrainResult['status'] = 'finished';
   try {
     const knn0 = await timed(async () => (cfg.monitor.knn.everyEpochs > 0 ? evaluateKnn(cfg, net, data, fmt) : null));
     epochs.push({ epoch: 0, loss: NaN, lossStd: NaN, lossMax: NaN, zStd: NaN, knnAcc: knn0.value, lr: 0, seconds: 0, dataWaitShare: 0, knnSeconds: knn0.seconds });
     opts.hooks?.onEpoch?.(epochs[0]);
-    for (let epoch = 1; epoch <= cfg.epochs && status === 'finished'; epoch++) {
-      const te = performance.now();
-      order.shuffle(indices);
-      const request = (s: number) => pipeline.request({
-        indices: indices.slice(s * B, (s + 1) * B), views, seed: batchSeed(cfg.seed, epoch, s),
-      });
-      let next = request(0);
-      let lossSum = 0, lossSq = 0, lossMax = -Infinity, stdSum = 0, stdCount = 0, waitMs = 0, lr = 0, done = 0;
-      for (let s = 0; s < stepsPerEpoch && status === 'finished';) {
-        // A block of k mini-batches (k = 1 but for alternation): fetched, given targets, then stepped through.
-        const k = strategy.blockSize(stepsPerEpoch - s);
-        const block: TargetBatch[] = [];
-        for (let j = 0; j < k; j++) {
-          const tw = performance.now();
-          const arrays = await next;
-          waitMs += performance.now() - tw;
-          if (s + j + 1 < stepsPerEpoch) next = request(s + j + 1);
-          block.push({
-            views: arrays.map((a) => tf.tensor4d(a, [B, fmt.size, fmt.size, fmt.channels])),
-            indices: indices.slice((s + j) * B, (s + j + 1) * B),
-          });
-        }
-        const targets = await strategy.prepare(net, block);
-        for (let j = 0; j < k; j++, s++) {
-          const g = (epoch - 1) * stepsPerEpoch + s;
-          lr = cosineLr(peak, g, total, warmup);
-          const predictorLr = cfg.predictor.kind === 'mlp' && cfg.predictor.lr === 'constant' ? peak : lr;
-          const r = status === 'finished'
-            ? await trainStep({ cfg, net, encoderOpt, predictorOpt, encoderLr: lr, predictorLr }, block[j].views, targets[j])
-            : null;
-          tf.dispose(block[j].views);
-          if (!r) continue;
-          lossSum += r.loss;
-          lossSq += r.loss * r.loss;
-          lossMax = Math.max(lossMax, r.loss);
-          done++;
-          if (!Number.isFinite(r.loss)) {
-            status = 'diverged';
-            continue;
-          }
-          stdSum += r.zStd;
-          stdCount++;
-          opts.hooks?.onStep?.({ epoch, step: s + 1, stepsPerEpoch, loss: r.loss });
-        }
-        strategy.release();
-      }
-      if (status === 'diverged') await next.catch(() => undefined);
+    let acc = newEpoch();
+    const endEpoch = async (epoch: number) => {
+      orders.delete(epoch);
       const due = status === 'finished' && cfg.monitor.knn.everyEpochs > 0 &&
         (epoch % cfg.monitor.knn.everyEpochs === 0 || epoch === cfg.epochs);
-      const seconds = (performance.now() - te) / 1000;
+      const seconds = (performance.now() - acc.started) / 1000;
       const knn = await timed(async () => (due ? evaluateKnn(cfg, net, data, fmt) : null));
       const m: EpochMetrics = {
-        epoch, loss: lossSum / done, zStd: stdSum / stdCount, knnAcc: knn.value,
-        lossStd: Math.sqrt(Math.max(0, lossSq / done - (lossSum / done) ** 2)), lossMax,
-        lr, seconds, dataWaitShare: waitMs / 1000 / seconds, knnSeconds: knn.seconds,
+        epoch, loss: acc.lossSum / acc.done, zStd: acc.stdSum / acc.stdCount, knnAcc: knn.value,
+        lossStd: Math.sqrt(Math.max(0, acc.lossSq / acc.done - (acc.lossSum / acc.done) ** 2)), lossMax: acc.lossMax,
+        lr: acc.lr, seconds, dataWaitShare: acc.waitMs / 1000 / seconds, knnSeconds: knn.seconds,
       };
       epochs.push(m);
       opts.hooks?.onEpoch?.(m);
+      acc = newEpoch();
+    };
+    let next = request(0);
+    for (let g = 0; g < total && status === 'finished';) {
+      // A block of k mini-batches (k = 1 but for alternation): fetched, given targets, then stepped through.
+      const k = strategy.blockSize(total - g, stepsPerEpoch);
+      const block: TargetBatch[] = [];
+      for (let j = 0; j < k; j++) {
+        const tw = performance.now();
+        const arrays = await next;
+        acc.waitMs += performance.now() - tw;
+        if (g + j + 1 < total) next = request(g + j + 1);
+        block.push({ views: arrays.map((a) => tf.tensor4d(a, [B, fmt.size, fmt.size, fmt.channels])), indices: batchIndices(g + j) });
+      }
+      const targets = await strategy.prepare(net, block);
+      for (let j = 0; j < k; j++, g++) {
+        const epoch = Math.floor(g / stepsPerEpoch) + 1, s = g % stepsPerEpoch;
+        if (status === 'finished') {
+          acc.lr = cosineLr(peak, g, total, warmup);
+          const predictorLr = cfg.predictor.kind === 'mlp' && cfg.predictor.lr === 'constant' ? peak : acc.lr;
+          const r = await trainStep({ cfg, net, encoderOpt, predictorOpt, encoderLr: acc.lr, predictorLr }, block[j].views, targets[j]);
+          acc.lossSum += r.loss;
+          acc.lossSq += r.loss * r.loss;
+          acc.lossMax = Math.max(acc.lossMax, r.loss);
+          acc.done++;
+          if (Number.isFinite(r.loss)) {
+            acc.stdSum += r.zStd;
+            acc.stdCount++;
+            opts.hooks?.onStep?.({ epoch, step: s + 1, stepsPerEpoch, loss: r.loss });
+          } else {
+            status = 'diverged';
+            await endEpoch(epoch); // the diverged epoch, up to its last step
+          }
+        }
+        tf.dispose(block[j].views);
+        if (status === 'finished' && s === stepsPerEpoch - 1) await endEpoch(epoch);
+      }
+      strategy.release();
     }
+    if (status === 'diverged') await next.catch(() => undefined);
     const linearAcc = status === 'finished' && cfg.monitor.linear ? await evaluateLinear(cfg, net, data, fmt) : null;
     return { status, epochs, zStdReference: zStdReference(net.dim), linearAcc, seconds: (performance.now() - t0) / 1000 };
   } finally {
@@ -167,6 +177,11 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
     predictorOpt.dispose();
     net.dispose();
   }
+}
+
+/** Running sums of one epoch's steps. */
+function newEpoch() {
+  return { started: performance.now(), lossSum: 0, lossSq: 0, lossMax: -Infinity, stdSum: 0, stdCount: 0, waitMs: 0, lr: 0, done: 0 };
 }
 
 async function timed<T>(f: () => Promise<T>): Promise<{ value: T; seconds: number }> {

@@ -18,8 +18,12 @@ export interface TargetBatch {
  * it wants at once, and the targets of each before their SGD steps.
  */
 export interface TargetStrategy {
-  /** Mini-batches per block, given how many steps the epoch has left (a block never crosses an epoch). */
-  blockSize(remaining: number): number;
+  /**
+   * Mini-batches per block, given how many steps the run has left and the steps of one
+   * epoch. A block of k steps runs across epoch boundaries (k counts SGD steps, as in
+   * Sec. 5.2); only "1-epoch" blocks line up with epochs.
+   */
+  blockSize(remaining: number, stepsPerEpoch: number): number;
   /** Targets per batch of the block (undefined: sg(z) of the step itself). Tensors live until release(). */
   prepare(net: SiameseNet, block: TargetBatch[]): Promise<(Targets | undefined)[]>;
   release(): void;
@@ -46,7 +50,7 @@ function alternation(cfg: TrainConfig, every: number | 'epoch'): TargetStrategy 
   const uses = targetViews(cfg);
   let held: tf.Tensor[] = [];
   return {
-    blockSize: (remaining) => (every === 'epoch' ? remaining : Math.min(every, remaining)),
+    blockSize: (remaining, stepsPerEpoch) => Math.min(every === 'epoch' ? stepsPerEpoch : every, remaining),
     async prepare(net, block) {
       return block.map((b) => {
         const t: Targets = b.views.map((v, i) => (uses.includes(i) ? targetEncode(net, v) : null));
@@ -79,17 +83,27 @@ export class TargetBank {
     }
   }
 
-  /** eta_x <- m eta_x + (1 - m) f_x for the batch's images (a first sight copies f_x); returns the new rows. */
-  update(indices: Int32Array, f: Float32Array): Float32Array {
+  /**
+   * One step of the average for the batch's images, from F of each target view: for view
+   * j, eta_j = m eta_x + (1 - m) f_j (a first sight: f_j). eta_j is the target of the loss
+   * terms whose target is view j, so an online view is never compared with an average of
+   * its own output (Sec. 5.2 updates eta from a view T' other than the one it is compared
+   * with). The bank then keeps the mean of the eta_j: every view of the step enters it.
+   */
+  update(indices: Int32Array, fs: Float32Array[]): Float32Array[] {
     const { d, momentum: m } = this;
-    const out = new Float32Array(indices.length * d);
+    const out = fs.map(() => new Float32Array(indices.length * d));
     for (let b = 0; b < indices.length; b++) {
       const row = indices[b] * d;
       const first = !this.seen[indices[b]];
       for (let k = 0; k < d; k++) {
-        const v = first ? f[b * d + k] : m * this.rows[row + k] + (1 - m) * f[b * d + k];
-        this.rows[row + k] = v;
-        out[b * d + k] = v;
+        let sum = 0;
+        for (let j = 0; j < fs.length; j++) {
+          const v = first ? fs[j][b * d + k] : m * this.rows[row + k] + (1 - m) * fs[j][b * d + k];
+          out[j][b * d + k] = v;
+          sum += v;
+        }
+        this.rows[row + k] = sum / fs.length;
       }
       this.seen[indices[b]] = 1;
     }
@@ -98,9 +112,9 @@ export class TargetBank {
 }
 
 /**
- * Sec. 5.2 moving-average targets: each step, F of the target views (their mean when
- * the loss is symmetric), l2-normalised if asked (the paper's footnote 5), is averaged
- * into the bank rows of the batch's images, and those rows are every term's target.
+ * Sec. 5.2 moving-average targets: each step, F of every target view, l2-normalised if
+ * asked (the paper's footnote 5), gives that view's eta (see TargetBank.update), which is
+ * the target of the terms that take their target from that view.
  */
 function movingAverage(cfg: TrainConfig, spec: { momentum: number; init: 'first' | 'random'; normalize: boolean }, n: number): TargetStrategy {
   const uses = targetViews(cfg);
@@ -111,20 +125,18 @@ function movingAverage(cfg: TrainConfig, spec: { momentum: number; init: 'first'
     async prepare(net, block) {
       const out: Targets[] = [];
       for (const b of block) {
-        const f = tf.tidy(() => {
-          const zs = uses.map((i) => {
-            const z = targetEncode(net, b.views[i]);
-            return spec.normalize ? l2normalize(z) : z;
-          });
-          return tf.div(tf.addN(zs), zs.length);
-        });
-        const rows = bank.update(b.indices, (await f.data()) as Float32Array);
-        f.dispose();
-        const eta = spec.normalize
-          ? tf.tidy(() => l2normalize(tf.tensor2d(rows, [b.indices.length, bank.d])))
-          : tf.tensor2d(rows, [b.indices.length, bank.d]);
-        held.push(eta);
-        out.push(b.views.map((_, i) => (uses.includes(i) ? eta : null)));
+        const fs = uses.map((i) => tf.tidy(() => {
+          const z = targetEncode(net, b.views[i]);
+          return spec.normalize ? l2normalize(z) : z;
+        }));
+        const values = (await Promise.all(fs.map((f) => f.data()))) as Float32Array[];
+        tf.dispose(fs);
+        const etas = bank.update(b.indices, values).map((rows) => tf.tidy(() => {
+          const eta = tf.tensor2d(rows, [b.indices.length, bank.d]);
+          return spec.normalize ? l2normalize(eta) : eta;
+        }));
+        held.push(...etas);
+        out.push(b.views.map((_, i) => (uses.includes(i) ? etas[uses.indexOf(i)] : null)));
       }
       return out;
     },

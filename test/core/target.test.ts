@@ -39,11 +39,37 @@ test.serial('alternation with k = 1 is SimSiam: the same losses step by step', a
 
 test('the target bank updates only the batch rows, by eta <- m eta + (1 - m) f; a first sight copies f', (t) => {
   const bank = new TargetBank(4, 2, 0.8, 'first', 0);
-  t.deepEqual(Array.from(bank.update(Int32Array.of(1, 3), Float32Array.of(1, 2, 3, 4))), [1, 2, 3, 4]);
-  const next = bank.update(Int32Array.of(3), Float32Array.of(-1, 9));
+  t.deepEqual(bank.update(Int32Array.of(1, 3), [Float32Array.of(1, 2, 3, 4)]).map((x) => Array.from(x)), [[1, 2, 3, 4]]);
+  const [next] = bank.update(Int32Array.of(3), [Float32Array.of(-1, 9)]);
   t.deepEqual(Array.from(next, (x) => +x.toFixed(6)), [0.8 * 3 + 0.2 * -1, 0.8 * 4 + 0.2 * 9]);
   t.deepEqual(Array.from(bank.rows.subarray(0, 4)), [0, 0, 1, 2], 'rows 0 and 1 unchanged by the second update');
   t.deepEqual(Array.from(bank.seen), [0, 1, 0, 1]);
+});
+
+test('each target view gets its own eta: an online view is never compared with an average of its own output', (t) => {
+  const bank = new TargetBank(2, 1, 0.8, 'first', 0);
+  // First sight: each view's target is that view's f alone, and the bank keeps their mean.
+  t.deepEqual(bank.update(Int32Array.of(0), [Float32Array.of(1), Float32Array.of(3)]).map((x) => x[0]), [1, 3]);
+  t.is(bank.rows[0], 2);
+  // Later: eta_j = m eta + (1 - m) f_j from the bank before the step, for each view j.
+  const [a, b] = bank.update(Int32Array.of(0), [Float32Array.of(10), Float32Array.of(-10)]).map((x) => +x[0].toFixed(5));
+  t.deepEqual([a, b], [3.6, -0.4]); // 0.8 * 2 + 0.2 * 10, 0.8 * 2 + 0.2 * -10
+  t.is(+bank.rows[0].toFixed(5), 1.6);
+});
+
+test.serial('a block of k steps runs across epoch boundaries: k counts SGD steps, not steps within an epoch', async (t) => {
+  // tiny: 256 images at batch 32 are 8 steps an epoch; k = 10 spans into the second epoch.
+  const base = tinyConfig({ epochs: 2, monitor: { knn: { k: 20, temperature: 0.1, everyEpochs: 0 }, linear: null } });
+  const spe = Math.floor(base.data.kind === 'patterns' ? base.data.train / base.batchSize : 0);
+  t.is(spe, 8);
+  const strategy = targetStrategy({ ...base, target: { kind: 'alternation', every: 100, maxCacheMB: 64 } }, 256);
+  t.is(strategy.blockSize(500, 31), 100, 'a 100-step block at 31 steps an epoch is 100 steps');
+  t.is(targetStrategy({ ...base, target: { kind: 'alternation', every: 'epoch', maxCacheMB: 64 } }, 256).blockSize(500, 31), 31);
+  const k10 = await stepLosses({ ...base, target: { kind: 'alternation', every: 10, maxCacheMB: 64 } });
+  const epoch = await stepLosses({ ...base, target: { kind: 'alternation', every: 'epoch', maxCacheMB: 64 } });
+  t.is(k10.length, 16);
+  t.deepEqual(k10.slice(0, spe), epoch.slice(0, spe), 'the first epoch is the same block in both');
+  t.true(Math.abs(k10[spe] - epoch[spe]) > 1e-4, 'step 9 still uses the targets of step 1 under k = 10, fresh ones under 1-epoch');
 });
 
 /** Steps at a constant lr on the embedded data, with the config's target strategy. */

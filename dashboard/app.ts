@@ -1,12 +1,12 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { renderTables, TABLE_FORMATS, type TableFormat } from '../runner/render-table.ts';
+import { renderTables, TABLE_FORMATS, type TableFormat } from '../results/render-table.ts';
 import { RUN_STATUSES } from '../runner/store/schema.ts';
 import { RunNotFoundError, type RunStatus, type RunStore } from '../runner/store/run-store.ts';
-import { buildTable, tablesByPreset } from '../runner/tables.ts';
-import { buildReport, commonestPreset } from '../runner/report/build.ts';
-import { REPORT_FORMATS, renderReport, reportBodyHtml, type ReportFormat } from '../runner/report/render.ts';
+import { buildTable, tablesByPreset } from '../results/tables.ts';
+import { buildReport, commonestPreset } from '../results/report/build.ts';
+import { REPORT_FORMATS, renderReport, reportBodyHtml, type ReportFormat } from '../results/report/render.ts';
 import { createRenderer } from './render.ts';
 import {
   configDiff, experimentsView, filterRuns, groupRuns, PAGE_SIZE, runRow, runView, sortRuns, SORT_KEYS, tableView,

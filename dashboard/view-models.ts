@@ -1,6 +1,6 @@
 import type { ExperimentSummary, Run, RunStatus, RunSummary } from '../runner/store/run-store.ts';
-import { ours, paper, zstd } from '../runner/render-table.ts';
-import { meanStd, type PaperTable } from '../runner/tables.ts';
+import { ours, paper, zstd } from '../results/render-table.ts';
+import { meanStd, type PaperTable } from '../results/tables.ts';
 
 /** Pure functions from domain objects to template data: formatting, filtering, sorting, paging, grouping. */
 

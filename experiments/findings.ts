@@ -2,7 +2,7 @@ import type { MetricName } from './spec.ts';
 
 /**
  * A claim of the paper that an experiment tests, as a predicate over the results of its
- * rows (named by label). How each kind is judged is in runner/verdicts.ts.
+ * rows (named by label). How each kind is judged is in results/verdicts.ts.
  */
 export type FindingTest =
   /** Every seed collapses: loss near −1 (cosine), z_std far below 1/√d, kNN no better than at random init. */

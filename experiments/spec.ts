@@ -49,7 +49,7 @@ export interface ExperimentSpec {
   /** What the paper's column means, for the table header. */
   paperMetric?: string;
   notes?: string;
-  /** The paper's claims this experiment tests, each judged from the rows' results (runner/verdicts.ts). */
+  /** The paper's claims this experiment tests, each judged from the rows' results (results/verdicts.ts). */
   findings?: Finding[];
 }
 

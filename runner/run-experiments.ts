@@ -8,7 +8,7 @@ import { expandGrid, type Grid, type GridOptions } from './grid.ts';
 import { isStopping } from './shutdown.ts';
 import { openStore } from './store/open.ts';
 import { runSweep } from './sweep.ts';
-import { buildTable, type PaperTable } from './tables.ts';
+import { buildTable, type PaperTable } from '../results/tables.ts';
 
 export interface RunExperimentsOptions extends GridOptions {
   workers: number;

@@ -1,7 +1,7 @@
 import type { Finding } from '../experiments/findings.ts';
 import { EXPERIMENTS } from '../experiments/registry.ts';
 import type { ExperimentSpec, MetricName, TableRow } from '../experiments/spec.ts';
-import type { RunStore, RunSummary } from './store/run-store.ts';
+import type { RunStore, RunSummary } from '../runner/store/run-store.ts';
 import { findingVerdicts, type FindingVerdict } from './verdicts.ts';
 
 /** What the metrics of a run say happened. */

@@ -1,5 +1,5 @@
 import { renderFindingsSummary } from '../findings-summary.ts';
-import { fmtDuration } from '../progress.ts';
+import { fmtDuration } from '../../runner/progress.ts';
 import { renderTables } from '../render-table.ts';
 import type { Report } from './build.ts';
 import { lineChart } from './svg.ts';

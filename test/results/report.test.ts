@@ -2,9 +2,9 @@ import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildReport, busySpans, commonestPreset } from '../../runner/report/build.ts';
-import { renderReport } from '../../runner/report/render.ts';
-import { lineChart } from '../../runner/report/svg.ts';
+import { buildReport, busySpans, commonestPreset } from '../../results/report/build.ts';
+import { renderReport } from '../../results/report/render.ts';
+import { lineChart } from '../../results/report/svg.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
 import { writeFixtureDb } from '../helpers/fixture-db.ts';
 

@@ -1,8 +1,8 @@
 import test from 'ava';
-import { judge, type Rows, type Seed } from '../../runner/verdicts.ts';
+import { judge, type Rows, type Seed } from '../../results/verdicts.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
-import { buildTable } from '../../runner/tables.ts';
-import { renderTables } from '../../runner/render-table.ts';
+import { buildTable } from '../../results/tables.ts';
+import { renderTables } from '../../results/render-table.ts';
 import { EXPERIMENTS, validateSpec } from '../../experiments/registry.ts';
 import { FIXTURE_OWNER, startRun } from '../helpers/fixture-db.ts';
 

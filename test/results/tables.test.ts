@@ -1,9 +1,9 @@
 import test from 'ava';
 import type { MetricPoint } from '../../runner/store/run-store.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
-import { renderTables } from '../../runner/render-table.ts';
+import { renderTables } from '../../results/render-table.ts';
 import { FIXTURE_OWNER, startRun } from '../helpers/fixture-db.ts';
-import { buildTable, classify } from '../../runner/tables.ts';
+import { buildTable, classify } from '../../results/tables.ts';
 
 const env = { packageVersion: '0.1.0', gitCommit: null, host: 'fixture', pid: 1 };
 const spec = {

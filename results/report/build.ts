@@ -3,7 +3,7 @@ import os from 'node:os';
 import { testKinds, type Finding } from '../../experiments/findings.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
 import { summaryRows, type FindingRow } from '../findings-summary.ts';
-import type { RunStore, RunSummary } from '../store/run-store.ts';
+import type { RunStore, RunSummary } from '../../runner/store/run-store.ts';
 import { buildTable, findingsOf, type PaperTable } from '../tables.ts';
 
 /** Per-epoch curves of one row: the mean over its finished seeds. */

@@ -1,7 +1,7 @@
 import ttest2 from '@stdlib/stats-ttest2';
 import { findingRows, type Finding, type FindingTest } from '../experiments/findings.ts';
 import type { MetricName } from '../experiments/spec.ts';
-import type { RunStore, RunSummary } from './store/run-store.ts';
+import type { RunStore, RunSummary } from '../runner/store/run-store.ts';
 import { finalValue } from './tables.ts';
 
 export const VERDICTS = ['reproduced', 'not reproduced', 'inconclusive'] as const;

@@ -18,7 +18,7 @@ export function torchPython(): string {
 /**
  * Environment for the reference: OpenBLAS's pthread build first on the library path
  * where Debian has it, since torch is fastest on it and the reference BLAS is a poor
- * yardstick (WASM-NOTES: 154 vs 191 images/s).
+ * yardstick (measured: 154 images/s on the reference BLAS vs 191 on OpenBLAS).
  */
 function torchEnv(): NodeJS.ProcessEnv {
   const dirs = ['/usr/lib/x86_64-linux-gnu/openblas-pthread', '/usr/lib/aarch64-linux-gnu/openblas-pthread'].filter((d) => fs.existsSync(d));

@@ -13,7 +13,7 @@ export interface ProjectorSpec {
   layers: 2 | 3;
   hidden: number;
   dim: number;
-  /** Affine on the output BN: the paper's ablations have it (68.1), [O]'s code has not (68.2, Sec. 4.4). */
+  /** Affine on the output BN: the paper's ablations have it (68.1), the official code has not (68.2, Sec. 4.4). */
   outputAffine: boolean;
 }
 
@@ -48,7 +48,7 @@ export interface OptimizerSpec {
   /** lr = baseLr x batch / 256. */
   baseLr: number;
   momentum: number;
-  /** Applied to every parameter, BN included, as [O]. */
+  /** Applied to every parameter, BN included, as the official implementation. */
   weightDecay: number;
   /** Linear warmup from 0; the paper warms up only for batch >= 1024 and the no-BN ablation. */
   warmupEpochs: number;

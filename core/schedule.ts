@@ -6,8 +6,9 @@ export function scaledLr(opt: OptimizerSpec, batchSize: number): number {
 }
 
 /**
- * Linear warmup then cosine decay to 0, per step. [O] steps the cosine once per epoch;
- * per step is [PH]'s CIFAR choice and is smoother for the few epochs we run.
+ * Linear warmup then cosine decay to 0, per step. The official implementation steps the
+ * cosine once per epoch; per step is PatrickHua/SimSiam's CIFAR choice and is smoother
+ * for the few epochs we run (docs/method.md#optimization).
  */
 export function cosineLr(peak: number, step: number, totalSteps: number, warmupSteps: number): number {
   if (step < warmupSteps) return (peak * (step + 1)) / warmupSteps;

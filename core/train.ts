@@ -75,7 +75,7 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   const set = data.train;
   const fmt: ViewFormat = { size: set.height, channels: set.channels, mean: data.mean, std: data.std };
   const B = cfg.batchSize;
-  const stepsPerEpoch = Math.floor(set.n / B); // drop_last, as [O]'s loader
+  const stepsPerEpoch = Math.floor(set.n / B); // drop_last, as the official implementation's loader
   if (stepsPerEpoch < 1) throw new Error(`batchSize ${B} is larger than the training set (${set.n} images)`);
   const net = buildSiamese(cfg, set.channels);
   const encoderOpt = new Sgd(cfg.optimizer, net.encoderVars);

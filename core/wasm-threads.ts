@@ -14,7 +14,7 @@ import path from 'node:path';
  * - `URL.createObjectURL` returns that file's path;
  * - `os.cpus()` reports 2x `threads` cores, since the pool is capped at half the cores.
  * The worker prelude makes the worker's `URL.createObjectURL` return the same path.
- * Measured on 2 cores: a 3x3 conv 2x faster at 2 threads (WASM-NOTES; `simsiam bench`).
+ * Measured on 2 cores: a 3x3 conv 2x faster at 2 threads (`simsiam bench`).
  */
 export async function startThreadedWasm(distDir: string, threads: number): Promise<void> {
   const mainScript = path.join(path.dirname(distDir), 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');

@@ -1,3 +1,4 @@
+import { zStdReference } from '../core/eval/z-reference.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -84,7 +85,12 @@ export function createApp(opts: DashboardOptions): express.Express {
         command: `npx simsiam run stopgrad --db ${opts.dbPath}`,
       });
     }
-    page(res, 'experiments', 'Experiments', { experiments: experimentsView(store.experimentSummaries()) });
+    const s = store;
+    const verdicts = (name: string) => {
+      const spec = s.getExperiment(name)?.spec as Parameters<typeof tablesByPreset>[1] | undefined;
+      return spec?.rows ? tablesByPreset(s, spec) : [];
+    };
+    page(res, 'experiments', 'Experiments', { experiments: experimentsView(s.experimentSummaries(), verdicts) });
   });
 
   app.get('/experiments/:name', (req, res) => {
@@ -152,7 +158,7 @@ export function createApp(opts: DashboardOptions): express.Express {
     const dims = new Set(runs.map((r) => (r.config as { projector: { dim: number } }).projector.dim));
     page(res, 'compare', 'Compare', {
       runs: runs.map((r, i) => ({ id: r.id, experiment: r.experiment, label: diff[i].join(' ') || 'same configuration' })),
-      ids: ids.join(','), labels, zRef: dims.size === 1 ? 1 / Math.sqrt([...dims][0]) : '',
+      ids: ids.join(','), labels, zRef: dims.size === 1 ? zStdReference([...dims][0]) : '',
     });
   });
 

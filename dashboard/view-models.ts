@@ -1,6 +1,8 @@
+import { zStdReference } from '../core/eval/z-reference.ts';
 import type { ExperimentSummary, Run, RunStatus, RunSummary } from '../runner/store/run-store.ts';
 import { ours, paper, zstd } from '../results/render-table.ts';
 import { meanStd, type PaperTable } from '../results/tables.ts';
+import { verdictBadge, type FindingVerdict } from '../results/verdicts.ts';
 
 /** Pure functions from domain objects to template data: formatting, filtering, sorting, paging, grouping. */
 
@@ -18,8 +20,10 @@ export function fmtDuration(ms: number | null): string {
   return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-export function experimentsView(list: ExperimentSummary[]) {
+/** The experiments with their verdicts at each preset they ran at, as badges. */
+export function experimentsView(list: ExperimentSummary[], verdicts: (name: string) => { preset: string | null; findings: FindingVerdict[] }[] = () => []) {
   return list.map((e) => ({
+    verdicts: verdicts(e.name).filter((v) => v.findings.length).map((v) => ({ preset: v.preset ?? '–', badges: v.findings.map(verdictBadge) })),
     name: e.name, title: e.title, lastActivity: fmtDate(e.lastActivity),
     total: Object.values(e.counts).reduce((a, b) => a + b, 0),
     finished: e.counts.finished, running: e.counts.running, failed: e.counts.failed, diverged: e.counts.diverged,
@@ -97,7 +101,7 @@ export function runRow(r: RunSummary) {
   return {
     id: r.id, row: r.rowLabel, seed: r.seed, status: r.status,
     axes: Object.values(r.axes).map((v) => JSON.stringify(v)),
-    loss: fmtNum(r.finalLoss), zStd: fmtNum(r.finalZStd), zRef: r.dim ? fmtNum(1 / Math.sqrt(r.dim)) : '–',
+    loss: fmtNum(r.finalLoss), zStd: fmtNum(r.finalZStd), zRef: r.dim ? fmtNum(zStdReference(r.dim)) : '–',
     knn: fmtPct(r.finalKnnAcc), linear: fmtPct(r.finalLinearAcc),
     duration: fmtDuration(r.startedAt && r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : r.startedAt ? Date.now() - r.startedAt.getTime() : null),
   };
@@ -125,19 +129,26 @@ export function runView(run: Run) {
     host: run.host, started: fmtDate(run.startedAt), finished: fmtDate(run.finishedAt),
     duration: fmtDuration(run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null),
     error: run.error, config: JSON.stringify(run.config, null, 2),
-    zRef: 1 / Math.sqrt((run.config as { projector: { dim: number } }).projector.dim),
+    zRef: zStdReference((run.config as { projector: { dim: number } }).projector.dim),
   };
+}
+
+/** The CSS class of a table cell's outcome: the gravest part its runs show. */
+export function outcomeClass(outcome: string): string {
+  return outcome === 'missing' || outcome === 'failed' ? outcome
+    : outcome.includes('diverged') ? 'diverged' : outcome.includes('z collapsed') ? 'collapsed' : outcome.includes('representation lost') ? 'lost' : 'ok';
 }
 
 export function tableView(t: PaperTable) {
   const axisNames = [...new Set(t.lines.flatMap((l) => Object.keys(l.axes)))];
   return {
     experiment: t.experiment, title: t.title, source: t.source, preset: t.preset ?? '–', axisNames,
+    metric: t.metric === 'linear_acc' ? 'linear acc.' : t.metric === 'knn_acc' ? 'kNN acc.' : t.metric, metricNote: t.metricNote, knnColumn: t.metric !== 'knn_acc',
     lines: t.lines.map((l) => ({
       variant: l.variant, axes: axisNames.map((a) => (a in l.axes ? JSON.stringify(l.axes[a]) : '')),
-      ours: ours(l), paper: paper(l), outcome: l.outcome, zStd: zstd(l),
-      loss: fmtNum(l.loss),
+      ours: ours(l), knn: l.knn == null ? '–' : l.knn.toFixed(1), paper: paper(l), outcome: l.outcome, outcomeClass: outcomeClass(l.outcome), zStd: zstd(l),
+      loss: fmtNum(l.loss), failed: l.failed,
     })),
-    findings: t.findings.map((f) => ({ ...f, verdictClass: f.verdict.replace(' ', '-'), seeds: f.seeds.join(', ') || 'none' })),
+    findings: t.findings.map((f) => ({ ...f, verdictClass: f.verdict.replace(/ /g, '-'), seeds: f.seeds.join(', ') || 'none' })),
   };
 }

@@ -2,22 +2,23 @@ import type { MetricName } from './spec.ts';
 
 /**
  * A claim of the paper that an experiment tests, as a predicate over the results of its
- * rows (named by label). How each kind is judged is in results/verdicts.ts.
+ * rows (named by label). How each kind is judged is in results/verdicts.ts, and the rules
+ * are written out in docs/findings.md.
  */
 export type FindingTest =
-  /** Every seed collapses: loss near −1 (cosine), z_std far below 1/√d, kNN no better than at random init. */
+  /** The row's runs collapse (z collapsed and representation lost), judged as a rate over seeds. */
   | { kind: 'collapses'; row: string }
-  /** No seed collapses, and kNN rises above random init. */
+  /** The row's runs train (z not collapsed, kNN above random init), judged as a rate over seeds. */
   | { kind: 'trains'; row: string }
-  /** No seed collapses, yet kNN does not rise above random init: training fails without collapsing. */
+  /** The row's runs fail without collapsing: z not collapsed, kNN no better than init, the loss stays high (rate). */
   | { kind: 'fails'; row: string }
-  /** The row's metric is below the other's (one-sided Welch t-test over seeds). */
+  /** The row's metric is below the other's (paired by seed). */
   | { kind: 'below'; row: string; than: string }
-  /** The row's metric is at least the other's less `margin` points (non-inferiority, one-sided Welch). */
+  /** The row's metric is at least the other's less `margin` points (non-inferiority, paired by seed). */
   | { kind: 'at-least'; row: string; than: string; margin: number }
-  /** The rows' metrics lie within `within` points of each other (equivalence of the farthest pair, two one-sided Welch tests). */
+  /** Every pair of the rows lies within `within` points (equivalence of each pair, paired by seed). */
   | { kind: 'within'; rows: string[]; within: number }
-  /** The row's training loss moves more within epochs than the other's (per-step loss std, one-sided Welch), or it diverges. */
+  /** The row's loss oscillates more within epochs than the other's (paired by seed), and its runs do not collapse (rate). */
   | { kind: 'unstable'; row: string; than: string }
   /** Every part holds. */
   | { kind: 'all'; of: FindingTest[] };
@@ -28,8 +29,17 @@ export interface Finding {
   /** The paper's claim, in words. */
   claim: string;
   test: FindingTest;
-  /** The metric compared by `below`, `at-least` and `within` (default: the experiment's). */
+  /**
+   * The metric compared by `below`, `at-least` and `within` (default: the experiment's).
+   * The paper's numbers are linear-probe accuracy; where a preset trains no probe the
+   * verdict falls back to kNN and says so.
+   */
   metric?: MetricName;
+  /**
+   * What a preset must give every row for the claim to be testable at all. Where it gives
+   * less, the verdict is "not testable at this preset", with the numbers.
+   */
+  budget?: { minSteps: number; why: string };
 }
 
 /** The row labels a test refers to. */

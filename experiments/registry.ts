@@ -46,7 +46,10 @@ const specSchema = z.strictObject({
   metric: z.enum(METRICS).optional(),
   paperMetric: z.string().optional(),
   notes: z.string().optional(),
-  findings: z.array(z.strictObject({ id: label, claim: z.string().min(1), test: findingTest, metric: z.enum(METRICS).optional() })).optional(),
+  findings: z.array(z.strictObject({
+    id: label, claim: z.string().min(1), test: findingTest, metric: z.enum(METRICS).optional(),
+    budget: z.strictObject({ minSteps: z.number().int().positive(), why: z.string().min(1) }).optional(),
+  })).optional(),
 });
 
 /** Check the shape of a spec and fill in its defaults (its configurations are checked when the grid expands). */

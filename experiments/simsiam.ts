@@ -1,14 +1,14 @@
 import type { TrainConfig } from '../core/config.ts';
 
 /**
- * SimSiam's CIFAR-10 recipe (App. D; METHOD.md §1-4), every field written out: the
+ * SimSiam's CIFAR-10 recipe (App. D; docs/method.md#cifar-recipe), every field written out: the
  * sole home of defaults. Presets and experiments change only what they name.
  */
 export const simsiamCifar: TrainConfig = {
   backbone: { kind: 'resnet18-cifar', widths: [64, 128, 256, 512], zeroInitResidual: true },
-  // The paper leaves the CIFAR projector's hidden width open; reproductions use 2048 ([PH], [L]).
+  // The paper leaves the CIFAR projector's hidden width open; reproductions use 2048 (PatrickHua/SimSiam, lightly).
   // Output BN with affine, as in the paper's ablations (68.1; 68.2 without, Sec. 4.4) and
-  // its Fig. 2 collapse; [O]'s released code sets it off (projector.outputAffine=false).
+  // its Fig. 2 collapse; the official implementation sets it off (projector.outputAffine=false).
   projector: { layers: 2, hidden: 2048, dim: 2048, outputAffine: true },
   predictor: { kind: 'mlp', hidden: 512, lr: 'constant' },
   bn: 'hidden+proj',

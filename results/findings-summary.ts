@@ -1,6 +1,7 @@
 import { ours } from './render-table.ts';
+import { ALPHA } from './stats.ts';
+import { decide, VERDICTS, type FindingVerdict } from './verdicts.ts';
 import type { PaperTable } from './tables.ts';
-import type { FindingVerdict } from './verdicts.ts';
 
 /** The built-in experiments `simsiam reproduce` runs, in order (baseline's one cell is every table's default row). */
 export const REPRODUCED = ['stopgrad', 'predictor', 'batchnorm', 'similarity', 'symmetry', 'moving-average', 'batch-size', 'alternation'] as const;
@@ -9,6 +10,16 @@ export const REPRODUCED = ['stopgrad', 'predictor', 'batchnorm', 'similarity', '
 export interface FindingRow extends FindingVerdict {
   paper: string;
   ours: string;
+}
+
+/**
+ * The tables with their findings decided together: one Holm–Bonferroni correction over
+ * every distinct comparison of all the tables (a report's family), not one per table.
+ */
+export function decideTogether(tables: PaperTable[]): PaperTable[] {
+  const all = decide(tables.flatMap((t) => t.findings));
+  let i = 0;
+  return tables.map((t) => ({ ...t, findings: t.findings.map(() => all[i++]) }));
 }
 
 /** Every finding of the tables, with the rows' numbers: the paper's and ours (mean ± std, n). */
@@ -21,18 +32,35 @@ export function summaryRows(tables: PaperTable[]): FindingRow[] {
   }));
 }
 
-/** The findings summary as Markdown: one line per finding, then the count of each verdict. */
+/** "4 reproduced, 3 not reproduced, …, of 11 findings." */
+export function verdictCounts(rows: Pick<FindingVerdict, 'verdict'>[]): string {
+  const counts = VERDICTS.map((v) => [v, rows.filter((r) => r.verdict === v).length] as const).filter(([v, n]) => n > 0 || v !== 'not testable at this preset');
+  return `${counts.map(([v, n]) => `${n} ${v}`).join(', ')}, of ${rows.length} findings.`;
+}
+
+/** How the verdicts were reached, in a paragraph a reader can check against. */
+export function methodLine(rows: FindingVerdict[]): string {
+  const family = rows.flatMap((r) => r.parts).find((p) => p.comparison?.family)?.comparison?.family ?? 0;
+  return `Per-run claims are rates over seeds, judged by a one-sided ${100 * (1 - ALPHA)}% Clopper–Pearson bound ` +
+    '(reproduced when the lower bound is above ½, not reproduced when the upper bound is below ½). ' +
+    `Comparisons are paired t-tests over the seeds both rows ran, with Holm–Bonferroni over the ${family} distinct comparison(s) of these findings ` +
+    `(two-sided, α = ${ALPHA}); each shows its mean difference with a 95% interval and the smallest difference it could detect (80% power). ` +
+    'A finding made of parts is reproduced when every part is and not reproduced when any part is not. The rules: docs/findings.md.';
+}
+
+/** The findings summary as Markdown: one line per finding, its per-seed evidence folded under it, then the counts. */
 export function renderFindingsSummary(tables: PaperTable[]): string {
   const rows = summaryRows(tables);
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const count = (v: string) => rows.filter((r) => r.verdict === v).length;
   return [
     '### Findings', '',
-    '| finding | experiment | the paper\'s claim | paper | ours | verdict | seeds | evidence |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${[r.id, r.experiment, r.claim, r.paper, r.ours, `**${r.verdict}**`, r.seeds.join(', ') || '–', r.evidence].map(cell).join(' | ')} |`),
+    verdictCounts(rows), '',
+    '| finding | the paper\'s claim | paper | ours | verdict | counts or effect ± 95% interval |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${[r.id, r.claim + (r.metricNote ? ` (${r.metricNote})` : ''), r.paper, r.ours, `**${r.verdict}**`,
+      r.evidence + (r.sharedWith.length ? ` (shares cells and tests with ${r.sharedWith.join(', ')}: counted once)` : '')].map(cell).join(' | ')} |`),
     '',
-    `${count('reproduced')} reproduced, ${count('not reproduced')} not reproduced, ${count('inconclusive')} inconclusive, of ${rows.length} findings.`,
-    '',
+    methodLine(rows), '',
+    ...rows.flatMap((r) => [`<details><summary>${r.id}: per-seed evidence (seeds ${r.seeds.join(', ') || 'none'})</summary>`, '', ...r.details.map((d) => `- ${d}`), '', '</details>', '']),
   ].join('\n');
 }

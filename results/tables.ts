@@ -1,30 +1,26 @@
+import { zStdReference } from '../core/eval/z-reference.ts';
 import type { Finding } from '../experiments/findings.ts';
 import { EXPERIMENTS } from '../experiments/registry.ts';
 import type { ExperimentSpec, MetricName, TableRow } from '../experiments/spec.ts';
-import type { RunStore, RunSummary } from '../runner/store/run-store.ts';
+import type { RunStore } from '../runner/store/run-store.ts';
+import { outcomeCounts, outcomeOf } from './outcome.ts';
+import { metricFor, readRuns } from './runs.ts';
 import { findingVerdicts, type FindingVerdict } from './verdicts.ts';
-
-/** What the metrics of a run say happened. */
-export type Outcome = 'ok' | 'collapsed' | 'diverged' | 'unstable';
-
-export interface CellResult {
-  run: RunSummary;
-  value: number | null;
-  outcome: Outcome;
-  finalLoss: number | null;
-  finalZStd: number | null;
-  zStdReference: number;
-}
 
 export interface TableLine {
   variant: string;
   axes: Record<string, unknown>;
   paper: number | string | null;
-  /** Mean and std of the metric over finished seeds, as %; null when none finished. */
+  /** Mean and std of the table's metric over finished seeds (% for accuracies); null when none finished. */
   mean: number | null;
   std: number | null;
   n: number;
+  /** Runs that crashed or were killed: no result, but not to be hidden. */
+  failed: number;
+  /** What the collapse rule made of the runs, with counts ("z collapsed 3/5, representation lost 3/5"), or missing / failed. */
   outcome: string;
+  /** Mean final kNN accuracy (%), shown beside the metric when the metric is another. */
+  knn: number | null;
   zStd: number | null;
   zStdReference: number | null;
   loss: number | null;
@@ -34,55 +30,13 @@ export interface PaperTable {
   experiment: string;
   title: string;
   source: string;
+  /** The metric of the table's main column (linear_acc falls back to knn_acc where no probe was trained). */
   metric: MetricName;
+  metricNote: string | null;
   preset: string | null;
   lines: TableLine[];
   /** The experiment's findings, each with its verdict and evidence. */
   findings: FindingVerdict[];
-}
-
-/** What classifying a run needs: its status, d, similarity, per-epoch loss and final z_std. */
-export interface RunTrace {
-  status: RunSummary['status'];
-  dim: number;
-  similarity: string;
-  loss: number[];
-  finalZStd: number | null;
-}
-
-/**
- * Classify a run from its metrics. `collapsed`: final z_std below a quarter of 1/sqrt(d)
- * and, for the cosine loss, the loss within 0.05 of its minimum -1 (the cross-entropy
- * minimum depends on z, so there z_std alone decides). `unstable`: after the first
- * epoch the per-epoch loss changes direction at least twice and its epoch-to-epoch
- * changes average more than 0.05. `diverged`: the run ended on a NaN or infinite loss.
- */
-export function classify(r: RunTrace): Omit<CellResult, 'run' | 'value'> {
-  const ref = 1 / Math.sqrt(r.dim);
-  const finalLoss = r.loss.length ? r.loss[r.loss.length - 1] : null;
-  const { finalZStd } = r;
-  let outcome: Outcome = 'ok';
-  if (r.status === 'diverged') outcome = 'diverged';
-  else if (finalZStd != null && finalZStd < 0.25 * ref && (r.similarity !== 'cosine' || (finalLoss != null && finalLoss < -0.95))) outcome = 'collapsed';
-  else {
-    const tail = r.loss.slice(1);
-    const d = tail.slice(1).map((v, i) => v - tail[i]);
-    const turns = d.slice(1).filter((v, i) => Math.sign(v) !== Math.sign(d[i]) && v !== 0).length;
-    const swing = d.length ? d.reduce((a, v) => a + Math.abs(v), 0) / d.length : 0;
-    if (turns >= 2 && swing > 0.05) outcome = 'unstable';
-  }
-  return { outcome, finalLoss, finalZStd, zStdReference: ref };
-}
-
-/** A run's final value of the table's metric, from the columns kept on the run. */
-export function finalValue(store: RunStore, r: RunSummary, metric: MetricName): number | null {
-  switch (metric) {
-    case 'knn_acc': return r.finalKnnAcc;
-    case 'linear_acc': return r.finalLinearAcc;
-    case 'loss': return r.finalLoss;
-    case 'z_std': return r.finalZStd;
-    case 'lr': case 'loss_std': case 'loss_max': return store.metrics(r.id, metric).at(-1)?.value ?? null;
-  }
 }
 
 /**
@@ -101,45 +55,41 @@ export function meanStd(xs: number[]): { mean: number | null; std: number | null
   return { mean, std };
 }
 
+const finite = (xs: (number | null)[]) => xs.filter((v): v is number => v != null && Number.isFinite(v));
+
 /** The paper's table for one experiment (at one preset, or all), from the store's runs only. Cells not yet run show as missing. */
 export function buildTable(
   store: RunStore, spec: Pick<ExperimentSpec, 'name' | 'title' | 'source' | 'metric' | 'findings'> & { rows: Pick<TableRow, 'label' | 'paper'>[] },
   preset?: string,
 ): PaperTable {
-  const runs = store.runSummaries(spec.name).filter((r) => !preset || r.preset === preset);
-  const losses = store.experimentSeries(spec.name, 'loss');
-  const results: CellResult[] = runs.filter((r) => r.status === 'finished' || r.status === 'diverged').map((run) => {
-    const value = run.status === 'finished' ? finalValue(store, run, spec.metric) : null;
-    const loss = losses.get(run.id) ?? [];
-    const trace = { status: run.status, dim: run.dim ?? 1, similarity: run.similarity ?? 'cosine', loss, finalZStd: run.finalZStd };
-    return { run, value: value == null || !Number.isFinite(value) ? null : 100 * value, ...classify(trace) };
-  });
-  const key = (row: string, axes: Record<string, unknown>) => `${row}\u0000${JSON.stringify(axes)}`;
-  const combos = [...new Map(runs.map((r) => [JSON.stringify(r.axes), r.axes])).values()];
-  const byCell = new Map<string, CellResult[]>();
-  for (const c of results) byCell.set(key(c.run.rowLabel, c.run.axes), [...(byCell.get(key(c.run.rowLabel, c.run.axes)) ?? []), c]);
-  const failedCells = new Set(runs.filter((r) => r.status === 'failed').map((r) => key(r.rowLabel, r.axes)));
+  const all = store.runSummaries(spec.name).filter((r) => !preset || r.preset === preset);
+  const findings = findingsOf(spec) ?? [];
+  const metrics = [...new Set<MetricName>([spec.metric, 'knn_acc', 'linear_acc', ...findings.flatMap((f) => (f.metric ? [f.metric] : []))])];
+  const { rows, failed } = readRuns(store, spec.name, metrics, preset);
+  const runs = [...rows.values()].flat();
+  const { metric, note } = metricFor(spec.metric, runs);
+  const pct = (m: MetricName, v: number | null | undefined) => (v == null ? null : m.endsWith('_acc') ? 100 * v : v);
+  const key = (axes: Record<string, unknown>) => JSON.stringify(axes);
+  const combos = [...new Map(all.map((r) => [key(r.axes), r.axes])).values()];
   const lines: TableLine[] = [];
   for (const row of spec.rows) {
     for (const axes of combos.length ? combos : [{}]) {
-      const cells = byCell.get(key(row.label, axes)) ?? [];
-      const values = cells.map((c) => c.value).filter((v): v is number => v != null);
-      const outcomes = [...new Set(cells.map((c) => c.outcome))];
-      const failed = failedCells.has(key(row.label, axes));
-      const outcome = cells.length === 0 ? (failed ? 'failed' : 'missing')
-        : outcomes.length === 1 ? outcomes[0]
-          : outcomes.map((o) => `${o} ${cells.filter((c) => c.outcome === o).length}/${cells.length}`).join(', ');
-      const z = meanStd(cells.map((c) => c.finalZStd).filter((v): v is number => v != null && Number.isFinite(v)));
-      const l = meanStd(cells.map((c) => c.finalLoss).filter((v): v is number => v != null && Number.isFinite(v)));
+      const cells = (rows.get(row.label) ?? []).filter((r) => key(r.axes) === key(axes));
+      const nFailed = (failed.get(row.label) ?? []).filter((r) => key(r.axes) === key(axes)).length;
+      const values = finite(cells.map((c) => pct(metric, c.values[metric])));
+      const outcome = cells.length ? outcomeCounts(cells.map(outcomeOf)) : nFailed ? 'failed' : 'missing';
       lines.push({
-        variant: row.label, axes, paper: row.paper, ...meanStd(values), n: values.length, outcome,
-        zStd: z.mean, zStdReference: cells[0]?.zStdReference ?? null, loss: l.mean,
+        variant: row.label, axes, paper: row.paper, ...meanStd(values), n: values.length, failed: nFailed, outcome,
+        knn: meanStd(finite(cells.map((c) => pct('knn_acc', c.knn)))).mean,
+        zStd: meanStd(finite(cells.map((c) => c.zStd))).mean,
+        zStdReference: cells.length ? zStdReference(cells[0].dim) : null,
+        loss: meanStd(finite(cells.map((c) => c.loss))).mean,
       });
     }
   }
   return {
-    experiment: spec.name, title: spec.title, source: spec.source, metric: spec.metric, preset: preset ?? runs[0]?.preset ?? null, lines,
-    findings: findingVerdicts(store, { ...spec, findings: findingsOf(spec) }, preset),
+    experiment: spec.name, title: spec.title, source: spec.source, metric, metricNote: note, preset: preset ?? all[0]?.preset ?? null, lines,
+    findings: findingVerdicts({ name: spec.name, metric: spec.metric, findings }, rows),
   };
 }
 

@@ -1,11 +1,50 @@
-import ttest2 from '@stdlib/stats-ttest2';
 import { findingRows, type Finding, type FindingTest } from '../experiments/findings.ts';
 import type { MetricName } from '../experiments/spec.ts';
-import type { RunStore, RunSummary } from '../runner/store/run-store.ts';
-import { finalValue } from './tables.ts';
+import { describeRun, outcomeOf, type Outcome } from './outcome.ts';
+import { ALPHA, detectable, holm, MIN_PAIRS, pairedEffect, pairedP, rateDecision, type Effect, type RateDecision } from './stats.ts';
+import { metricFor, type SeedRun } from './runs.ts';
 
-export const VERDICTS = ['reproduced', 'not reproduced', 'inconclusive'] as const;
+/**
+ * Verdicts of the paper's findings (docs/findings.md): per-run claims as rates over seeds,
+ * comparisons paired by seed with Holm–Bonferroni over every comparison judged together,
+ * and a finding that its preset cannot test said to be so.
+ */
+
+export const VERDICTS = ['reproduced', 'not reproduced', 'inconclusive', 'not testable at this preset'] as const;
 export type Verdict = (typeof VERDICTS)[number];
+
+/** A paired comparison of two rows over the seeds both ran. */
+export interface Comparison {
+  /** Identity of the comparison's cells and test, so that one shared by two findings is counted once. */
+  key: string;
+  /** e.g. `"asym." − "sym."`. */
+  what: string;
+  unit: string;
+  /** One-sided p of the claim's direction, and of its opposite. */
+  pClaim: number;
+  pAgainst: number;
+  effect: Effect;
+  /** The claim in terms of the mean difference, e.g. "< 0" or "> −1". */
+  claim: string;
+  /** Set by decide(): Holm-adjusted two-sided p, the family's size, what that decides, and the smallest detectable effect. */
+  pAdjusted?: number;
+  family?: number;
+  decision?: RateDecision;
+  detectable?: number;
+}
+
+/** One part of a finding: a rate, or a comparison (decided once the family is known), or a fixed answer. */
+export interface Part {
+  kind: FindingTest['kind'];
+  /** Identity of the cells and test, for sharing. */
+  key: string;
+  decision?: RateDecision;
+  comparison?: Comparison;
+  /** For a rate: how many of the row's runs hold the claim. */
+  count?: { k: number; n: number };
+  /** The part's numbers in a line, e.g. `"x" z collapsed 5/5, representation lost 5/5`. */
+  summary: string;
+}
 
 export interface FindingVerdict {
   id: string;
@@ -13,192 +52,229 @@ export interface FindingVerdict {
   claim: string;
   /** The rows the claim is about. */
   rows: string[];
+  /** The metric the comparisons used, and why where it is not the one asked for. */
+  metric: MetricName;
+  metricNote: string | null;
   verdict: Verdict;
   /** Seeds of the runs the verdict rests on. */
   seeds: number[];
-  /** The numbers behind the verdict, in words. */
+  parts: Part[];
+  /** Why the finding was not judged (mixed configurations, backends or commits; too little budget). */
+  notJudged: string | null;
+  /** The verdict's numbers in one line: counts and effects with intervals. */
   evidence: string;
+  /** Per-seed evidence, a line each. */
+  details: string[];
+  /** Other findings that rest on some of the same cells and tests. */
+  sharedWith: string[];
 }
 
-/** Significance level of every test between rows. */
-export const ALPHA = 0.05;
-/** A comparison between rows needs this many seeds of each; with fewer it is inconclusive. */
-export const MIN_SEEDS = 3;
-/**
- * kNN must rise this far (as a fraction) above the random-init kNN of epoch 0 to count as
- * learning (open: the paper's collapse is accuracy at chance; the embedded data's random
- * init already scores ~50%, so "no better than random init" is the test here).
- */
-export const KNN_LEARNED = 0.05;
+/** Each row's finished and diverged runs. */
+export type Rows = Map<string, SeedRun[]>;
 
-/** What the verdicts see of one finished or diverged run. */
-export interface Seed {
-  seed: number;
-  diverged: boolean;
-  /** The finding's metric, in % (null when diverged). */
-  value: number | null;
-  loss: number | null;
-  zStd: number | null;
-  zRef: number;
-  cosine: boolean;
-  knn0: number | null;
-  knn: number | null;
-  /** Mean over epochs after the first of the within-epoch std of the step loss. */
-  lossStd: number | null;
+const unique = <T>(xs: T[]) => [...new Set(xs)];
+const sorted = (xs: number[]) => unique(xs).sort((a, b) => a - b);
+const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '∞');
+const fmtP = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
+
+/** The run's value of a metric, in % for accuracies; null where it has none. */
+function value(r: SeedRun, metric: MetricName): number | null {
+  const v = r.values[metric];
+  if (v == null || !Number.isFinite(v)) return null;
+  return metric.endsWith('_acc') ? 100 * v : v;
 }
 
-export type Rows = Map<string, Seed[]>;
-type Judged = { verdict: Verdict; evidence: string; seeds: number[] };
+/** The seeds both rows finished, as paired differences a − b; the diverged seeds that make a pair unusable. */
+function pairs(rows: Rows, a: string, b: string, get: (r: SeedRun) => number | null) {
+  const ra = rows.get(a) ?? [], rb = rows.get(b) ?? [];
+  const seeds = sorted(ra.map((r) => r.seed)).filter((s) => rb.some((r) => r.seed === s));
+  const diverged = seeds.filter((s) => [...ra, ...rb].some((r) => r.seed === s && outcomeOf(r).diverged));
+  const d: number[] = [], used: number[] = [];
+  for (const s of seeds) {
+    if (diverged.includes(s)) continue;
+    const x = get(ra.find((r) => r.seed === s)!), y = get(rb.find((r) => r.seed === s)!);
+    if (x != null && y != null) {
+      d.push(x - y);
+      used.push(s);
+    }
+  }
+  return { d, seeds: used, diverged, unpaired: unique([...ra, ...rb].map((r) => r.seed)).filter((s) => !seeds.includes(s)) };
+}
 
-const pct = (x: number | null) => (x == null ? '–' : `${(100 * x).toFixed(1)}%`);
-const f3 = (x: number | null) => (x == null ? '–' : x.toFixed(3));
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const seedsOf = (...groups: Seed[][]) => [...new Set(groups.flat().map((s) => s.seed))].sort((a, b) => a - b);
+function cellKey(rows: Rows, label: string): string {
+  return `${(rows.get(label) ?? [])[0]?.configKey ?? `missing:${label}`}@${sorted((rows.get(label) ?? []).map((r) => r.seed)).join(',')}`;
+}
 
-/** The three parts of a collapse (Sec. 4.1), each judged on its own. */
-function collapseParts(s: Seed): { loss: boolean; z: boolean; knn: boolean } {
+type Judged = Omit<Part, 'key'> & { key?: string; blocked?: string };
+
+/** A paired comparison, or why there is none. */
+function compare(rows: Rows, a: string, b: string, get: (r: SeedRun) => number | null, unit: string,
+  test: { claim: string; pClaim: (d: number[]) => number; pAgainst: (d: number[]) => number }, kind: FindingTest['kind'], tag: string): Judged {
+  const p = pairs(rows, a, b, get);
+  const what = `"${a}" − "${b}"`;
+  const key = `${tag}|${cellKey(rows, a)}|${cellKey(rows, b)}`;
+  if (p.diverged.length) {
+    return { kind, key, decision: 'inconclusive', summary: `${what}: seed(s) ${p.diverged.join(', ')} diverged, and a diverged run has no ${unit || 'value'}: a comparison needs every seed to finish` };
+  }
+  if (p.d.length < MIN_PAIRS) {
+    const have = `${p.d.length} seed pair(s)${p.unpaired.length ? ` (unpaired: seed ${p.unpaired.join(', ')})` : ''}`;
+    return { kind, key, decision: 'inconclusive', summary: `${what}: ${have}; a comparison needs ${MIN_PAIRS}` };
+  }
+  const effect = pairedEffect(p.d);
   return {
-    loss: !s.cosine || (s.loss != null && s.loss < -0.95),
-    z: s.zStd != null && s.zStd < 0.25 * s.zRef,
-    knn: s.knn != null && s.knn0 != null && s.knn <= s.knn0 + KNN_LEARNED,
+    kind, key, summary: what,
+    comparison: { key, what, unit, claim: test.claim, pClaim: test.pClaim(p.d), pAgainst: test.pAgainst(p.d), effect },
   };
 }
 
-function describeSeed(s: Seed): string {
-  if (s.diverged) return `seed ${s.seed}: diverged`;
-  return `seed ${s.seed}: loss ${f3(s.loss)}, z_std ${s.zStd?.toFixed(4) ?? '–'} (1/√d ${s.zRef.toFixed(4)}), kNN ${pct(s.knn)} vs ${pct(s.knn0)} at init`;
+/** A per-run claim as a rate over the row's seeds. */
+function rate(rows: Rows, row: string, kind: FindingTest['kind'], holds: (o: Outcome, r: SeedRun) => boolean, what: string): Judged {
+  const runs = rows.get(row) ?? [];
+  const key = `${kind}|${cellKey(rows, row)}`;
+  if (!runs.length) return { kind, key, decision: 'inconclusive', summary: `"${row}": no finished run` };
+  const k = runs.filter((r) => holds(outcomeOf(r), r)).length;
+  const r = rateDecision(k, runs.length);
+  return { kind, key, decision: r.decision, count: { k, n: runs.length }, summary: `"${row}" ${what} ${k}/${runs.length} (95% bounds ${(100 * r.lower).toFixed(0)}–${(100 * r.upper).toFixed(0)}%)` };
 }
 
-function noData(row: string): Judged {
-  return { verdict: 'inconclusive', evidence: `no finished run of "${row}"`, seeds: [] };
+function metricOf(rows: Rows, metric: MetricName): (r: SeedRun) => number | null {
+  return (r) => value(r, metric);
 }
 
-/** Welch's t-test of a against b; `difference` is the null's mean(a) − mean(b). */
-function welch(a: number[], b: number[], alternative: 'less' | 'greater', difference = 0): number {
-  return ttest2(a, b, { alternative, difference, alpha: ALPHA, variance: 'unequal' }).pValue;
-}
-
-/**
- * A comparison's verdict: reproduced when the test of the claim is significant, not
- * reproduced when the test of its opposite is, inconclusive otherwise (seeds too few or
- * too noisy to tell either way).
- */
-function decide(pClaim: number, pAgainst: number): Verdict {
-  return pClaim < ALPHA ? 'reproduced' : pAgainst < ALPHA ? 'not reproduced' : 'inconclusive';
-}
-
-function values(rows: Rows, row: string): number[] {
-  return (rows.get(row) ?? []).map((s) => s.value).filter((v): v is number => v != null);
-}
-
-function tooFew(rows: Rows, labels: string[]): string | null {
-  const short = labels.filter((l) => values(rows, l).length < MIN_SEEDS);
-  return short.length ? `${short.map((l) => `"${l}" has ${values(rows, l).length}`).join(', ')} seed(s); a comparison needs ${MIN_SEEDS}` : null;
-}
-
-function means(rows: Rows, labels: string[]): string {
-  return labels.map((l) => {
-    const v = values(rows, l);
-    return `"${l}" ${v.length ? mean(v).toFixed(1) : '–'}${v.length > 1 ? ` ± ${Math.sqrt(v.reduce((a, x) => a + (x - mean(v)) ** 2, 0) / (v.length - 1)).toFixed(1)}` : ''} (n=${v.length})`;
-  }).join(' vs ');
-}
-
-/** Judge one test against the rows' results. */
-export function judge(t: FindingTest, rows: Rows): Judged {
+/** The parts of a test, before the family's correction. */
+function parts(t: FindingTest, rows: Rows, metric: MetricName): Judged[] {
+  const get = metricOf(rows, metric);
+  const unit = metric.endsWith('_acc') ? 'points' : '';
   switch (t.kind) {
-    case 'collapses': case 'trains': case 'fails': {
-      const seeds = rows.get(t.row) ?? [];
-      if (!seeds.length) return noData(t.row);
-      const collapsed = seeds.map((s) => s.diverged || Object.values(collapseParts(s)).every(Boolean));
-      const learned = seeds.map((s) => !s.diverged && s.knn != null && s.knn0 != null && s.knn > s.knn0 + KNN_LEARNED);
-      const ok = t.kind === 'collapses' ? collapsed.every(Boolean)
-        : t.kind === 'trains' ? collapsed.every((c) => !c) && learned.every(Boolean)
-          : collapsed.every((c) => !c) && learned.every((l) => !l);
-      const what = t.kind === 'collapses' ? 'every seed collapsed (loss near −1, z_std below ¼ of 1/√d, kNN no better than at init)'
-        : t.kind === 'trains' ? `no seed collapsed and kNN rose more than ${100 * KNN_LEARNED} points above init`
-          : `no seed collapsed and kNN rose no more than ${100 * KNN_LEARNED} points above init`;
-      return { verdict: ok ? 'reproduced' : 'not reproduced', evidence: `${ok ? '' : 'not: '}${what}; ${seeds.map(describeSeed).join('; ')}`, seeds: seedsOf(seeds) };
-    }
-    case 'below': case 'at-least': {
-      const seeds = seedsOf(rows.get(t.row) ?? [], rows.get(t.than) ?? []);
-      const few = tooFew(rows, [t.row, t.than]);
-      const m = means(rows, [t.row, t.than]);
-      if (few) return { verdict: 'inconclusive', evidence: `${m}; ${few}`, seeds };
-      const a = values(rows, t.row), b = values(rows, t.than);
-      const diff = mean(a) - mean(b);
-      if (t.kind === 'below') {
-        const p = welch(a, b, 'less'), against = welch(a, b, 'greater');
-        return { verdict: decide(p, against), evidence: `${m}; difference ${diff.toFixed(2)} points, Welch one-sided p = ${p.toPrecision(2)}, against ${against.toPrecision(2)} (α = ${ALPHA})`, seeds };
-      }
-      // Non-inferiority: mean(a) − mean(b) > −margin; against it, significantly below that.
-      const p = welch(a, b, 'greater', -t.margin), against = welch(a, b, 'less', -t.margin);
-      return { verdict: decide(p, against), evidence: `${m}; difference ${diff.toFixed(2)} points, margin −${t.margin}, Welch non-inferiority p = ${p.toPrecision(2)}, against ${against.toPrecision(2)} (α = ${ALPHA})`, seeds };
-    }
+    case 'collapses': return [rate(rows, t.row, t.kind, (o) => o.zCollapsed && o.representationLost, 'collapsed (z collapsed and representation lost)')];
+    case 'trains': return [rate(rows, t.row, t.kind, (o) => o.trains, 'trains')];
+    case 'fails': return [rate(rows, t.row, t.kind, (o) => !o.zCollapsed && !o.diverged && o.representationLost && o.lossHigh, 'fails without collapsing (loss high, kNN at init, z not collapsed)')];
+    case 'below': return [compare(rows, t.row, t.than, get, unit, {
+      claim: '< 0', pClaim: (d) => pairedP(d, 'less'), pAgainst: (d) => pairedP(d, 'greater'),
+    }, t.kind, `below|${metric}`)];
+    case 'at-least': return [compare(rows, t.row, t.than, get, unit, {
+      claim: `> −${t.margin}`, pClaim: (d) => pairedP(d, 'greater', -t.margin), pAgainst: (d) => pairedP(d, 'less', -t.margin),
+    }, t.kind, `at-least|${metric}|${t.margin}`)];
     case 'within': {
       const present = t.rows.filter((r) => (rows.get(r) ?? []).length);
       const absent = t.rows.filter((r) => !present.includes(r));
-      const seeds = seedsOf(...present.map((r) => rows.get(r)!));
-      const note = absent.length ? `; not run: ${absent.map((r) => `"${r}"`).join(', ')}` : '';
-      const few = tooFew(rows, present);
-      if (present.length < 2 || few) return { verdict: 'inconclusive', evidence: `${means(rows, present)}${few ? `; ${few}` : ''}${note}`, seeds };
-      const byMean = [...present].sort((x, y) => mean(values(rows, x)) - mean(values(rows, y)));
-      const lo = byMean[0], hi = byMean[byMean.length - 1];
-      const a = values(rows, hi), b = values(rows, lo);
-      const spread = mean(a) - mean(b);
-      // Equivalence of the farthest pair (two one-sided tests): the difference lies within ±within.
-      const p = Math.max(welch(a, b, 'less', t.within), welch(a, b, 'greater', -t.within));
-      // Against it: the farthest pair lies significantly more than `within` apart, whatever the rows not run would show.
-      const against = welch(a, b, 'greater', t.within);
-      const verdict: Verdict = against < ALPHA ? 'not reproduced' : absent.length ? 'inconclusive' : decide(p, against);
-      return { verdict, evidence: `spread ${spread.toFixed(2)} points ("${hi}" − "${lo}"), bound ±${t.within}, TOST p = ${p.toPrecision(2)}, beyond the bound p = ${against.toPrecision(2)} (α = ${ALPHA}); ${means(rows, present)}${note}`, seeds };
+      const out: Judged[] = absent.map((r) => ({ kind: t.kind, key: `absent|${r}`, decision: 'inconclusive' as const, summary: `"${r}": not run at this preset` }));
+      // Every pair: two one-sided tests that the difference lies inside ±within; against, that it lies outside.
+      for (let i = 0; i < present.length; i++) {
+        for (let j = i + 1; j < present.length; j++) {
+          out.push(compare(rows, present[j], present[i], get, unit, {
+            claim: `within ±${t.within}`,
+            pClaim: (d) => Math.max(pairedP(d, 'greater', -t.within), pairedP(d, 'less', t.within)),
+            pAgainst: (d) => Math.min(1, 2 * Math.min(pairedP(d, 'greater', t.within), pairedP(d, 'less', -t.within))),
+          }, t.kind, `within|${metric}|${t.within}`));
+        }
+      }
+      return out;
     }
-    case 'unstable': {
-      const row = rows.get(t.row) ?? [], ref = rows.get(t.than) ?? [];
-      const seeds = seedsOf(row, ref);
-      if (!row.length) return noData(t.row);
-      if (row.every((s) => s.diverged)) return { verdict: 'reproduced', evidence: `every seed of "${t.row}" diverged`, seeds };
-      const a = row.map((s) => s.lossStd).filter((v): v is number => v != null);
-      const b = ref.map((s) => s.lossStd).filter((v): v is number => v != null);
-      const m = `within-epoch loss std "${t.row}" ${a.length ? mean(a).toFixed(4) : '–'} (n=${a.length}) vs "${t.than}" ${b.length ? mean(b).toFixed(4) : '–'} (n=${b.length})`;
-      if (a.length < MIN_SEEDS || b.length < MIN_SEEDS) return { verdict: 'inconclusive', evidence: `${m}; a comparison needs ${MIN_SEEDS} seeds of each`, seeds };
-      const p = welch(a, b, 'greater'), against = welch(a, b, 'less');
-      return { verdict: decide(p, against), evidence: `${m}; Welch one-sided p = ${p.toPrecision(2)}, against ${against.toPrecision(2)} (α = ${ALPHA})`, seeds };
-    }
-    case 'all': {
-      const parts = t.of.map((x) => judge(x, rows));
-      const verdict: Verdict = parts.every((x) => x.verdict === 'reproduced') ? 'reproduced'
-        : parts.some((x) => x.verdict === 'not reproduced') ? 'not reproduced' : 'inconclusive';
-      return { verdict, evidence: parts.map((x) => `[${x.verdict}] ${x.evidence}`).join(' · '), seeds: [...new Set(parts.flatMap((x) => x.seeds))].sort((a, b) => a - b) };
-    }
+    case 'unstable': return [
+      compare(rows, t.row, t.than, (r) => r.lossStd, '', {
+        claim: '> 0 (within-epoch loss std)', pClaim: (d) => pairedP(d, 'greater'), pAgainst: (d) => pairedP(d, 'less'),
+      }, t.kind, 'unstable|loss_std'),
+      rate(rows, t.row, t.kind, (o) => !o.diverged && !o.zCollapsed, 'neither diverges nor collapses z'),
+    ];
+    case 'all': return t.of.flatMap((x) => parts(x, rows, metric));
   }
 }
 
-/** Each row's finished and diverged runs as the verdicts see them, for one metric. */
-export function rowSeeds(store: RunStore, experiment: string, metric: MetricName, preset?: string): Rows {
-  const runs: RunSummary[] = store.runSummaries(experiment)
-    .filter((r) => (r.status === 'finished' || r.status === 'diverged') && (!preset || r.preset === preset));
-  const knn = store.experimentSeries(experiment, 'knn_acc');
-  const lossStd = store.experimentSeries(experiment, 'loss_std');
-  const rows: Rows = new Map();
-  for (const r of runs) {
-    const v = r.status === 'finished' ? finalValue(store, r, metric) : null;
-    const stds = (lossStd.get(r.id) ?? []).slice(1).filter(Number.isFinite); // the first epoch holds the warm-up's fall
-    const seed: Seed = {
-      seed: r.seed, diverged: r.status === 'diverged', value: v == null || !Number.isFinite(v) ? null : 100 * v,
-      loss: r.finalLoss, zStd: r.finalZStd, zRef: 1 / Math.sqrt(r.dim ?? 1), cosine: (r.similarity ?? 'cosine') === 'cosine',
-      knn0: knn.get(r.id)?.[0] ?? null, knn: r.finalKnnAcc, lossStd: stds.length ? mean(stds) : null,
-    };
-    rows.set(r.rowLabel, [...(rows.get(r.rowLabel) ?? []), seed]);
+/** Why the finding's cells cannot be judged together, if they cannot. */
+function mixed(rows: Rows, labels: string[]): string | null {
+  for (const l of labels) {
+    const keys = unique((rows.get(l) ?? []).map((r) => r.configKey));
+    if (keys.length > 1) return `row "${l}" mixes ${keys.length} configurations (axes or --set overrides); judge one at a time`;
   }
-  return rows;
+  const runs = labels.flatMap((l) => rows.get(l) ?? []);
+  for (const [name, get] of [['backends', (r: SeedRun) => r.backend ?? 'unknown'], ['commits', (r: SeedRun) => r.commit?.slice(0, 12) ?? 'unknown']] as const) {
+    const by = new Map<string, number>();
+    for (const r of runs) by.set(get(r), (by.get(get(r)) ?? 0) + 1);
+    if (by.size > 1) return `its cells mix ${name}: ${[...by].map(([k, n]) => `${k} (${n})`).join(', ')}; a verdict rests on one ${name.slice(0, -1)}`;
+  }
+  return null;
 }
 
-/** Verdicts of an experiment's findings from the store. */
-export function findingVerdicts(store: RunStore, spec: { name: string; metric: MetricName; findings?: Finding[] }, preset?: string): FindingVerdict[] {
-  const byMetric = new Map<MetricName, Rows>(); // read the runs once per metric, not once per finding
-  const rowsFor = (m: MetricName) => byMetric.get(m) ?? byMetric.set(m, rowSeeds(store, spec.name, m, preset)).get(m)!;
-  return (spec.findings ?? []).map((f) => {
-    const j = judge(f.test, rowsFor(f.metric ?? spec.metric));
-    return { id: f.id, experiment: spec.name, claim: f.claim, rows: [...new Set(findingRows(f.test))], ...j };
+/** Why the preset is too small for the finding, if it is. */
+function overBudget(f: Finding, rows: Rows, labels: string[]): string | null {
+  if (!f.budget) return null;
+  const short = labels.map((l) => [l, Math.min(...(rows.get(l) ?? []).map((r) => r.steps))] as const).filter(([, s]) => Number.isFinite(s) && s < f.budget!.minSteps);
+  return short.length
+    ? `${short.map(([l, s]) => `"${l}" gets ${s} SGD steps`).join(', ')} at this preset; the claim needs ≥ ${f.budget.minSteps} per cell (${f.budget.why})`
+    : null;
+}
+
+/** Judge one finding against its experiment's rows; comparisons wait for decide(). */
+export function judgeFinding(f: Finding, experiment: string, defaultMetric: MetricName, rows: Rows): FindingVerdict {
+  const labels = unique(findingRows(f.test));
+  const runs = labels.flatMap((l) => rows.get(l) ?? []);
+  const { metric, note } = metricFor(f.metric ?? defaultMetric, runs);
+  const base = {
+    id: f.id, experiment, claim: f.claim, rows: labels, metric, metricNote: note, seeds: sorted(runs.map((r) => r.seed)),
+    details: labels.flatMap((l) => (rows.get(l) ?? []).map((r) => `"${l}" ${describeRun(r)}`)),
+    sharedWith: [] as string[],
+  };
+  const refused = mixed(rows, labels);
+  if (refused) return { ...base, verdict: 'inconclusive', parts: [], notJudged: `not judged: ${refused}`, evidence: `not judged: ${refused}` };
+  const budget = overBudget(f, rows, labels);
+  if (budget) return { ...base, verdict: 'not testable at this preset', parts: [], notJudged: budget, evidence: budget };
+  const ps: Part[] = parts(f.test, rows, metric).map((p) => ({ ...p, key: p.key ?? p.summary }));
+  return { ...base, verdict: 'inconclusive', parts: ps, notJudged: null, evidence: '' };
+}
+
+/** A comparison's line: the effect with its interval, the p-values, what it decides. */
+function comparisonLine(c: Comparison): string {
+  const e = c.effect, u = c.unit ? ` ${c.unit}` : '';
+  const d = c.unit ? 1 : 4;
+  return `${c.what} = ${fmt(e.mean, d)} [${fmt(e.lo, d)}, ${fmt(e.hi, d)}]${u} (n=${e.n}; claim ${c.claim}); ` +
+    `p = ${fmtP(c.pClaim)} for, ${fmtP(c.pAgainst)} against; Holm over ${c.family} comparison(s): ${fmtP(c.pAdjusted!)}; ` +
+    `detectable ≥ ${fmt(c.detectable!, d)}${u} → ${c.decision}`;
+}
+
+/** A finding made of parts: reproduced when every part is, not reproduced when any part is not, inconclusive otherwise. */
+function combine(ps: Part[]): Verdict {
+  const ds = ps.map((p) => p.decision ?? 'inconclusive');
+  return ds.every((d) => d === 'reproduced') ? 'reproduced' : ds.some((d) => d === 'not reproduced') ? 'not reproduced' : 'inconclusive';
+}
+
+/**
+ * Decide a set of findings judged together (a table, a report): Holm–Bonferroni over every
+ * distinct comparison among them (one shared by two findings counts once), then each
+ * finding's parts combined. Pure: deciding again over another set redoes the correction.
+ */
+export function decide(findings: FindingVerdict[]): FindingVerdict[] {
+  const comparisons = new Map<string, Comparison>();
+  for (const f of findings) for (const p of f.parts) if (p.comparison) comparisons.set(p.comparison.key, p.comparison);
+  const family = [...comparisons.values()];
+  // The two-sided p of each comparison: its direction is then read off the smaller one-sided p.
+  const adjusted = holm(family.map((c) => Math.min(1, 2 * Math.min(c.pClaim, c.pAgainst))));
+  const decided = new Map(family.map((c, i) => {
+    const pAdjusted = adjusted[i];
+    const decision: RateDecision = pAdjusted >= ALPHA ? 'inconclusive' : c.pClaim < c.pAgainst ? 'reproduced' : 'not reproduced';
+    return [c.key, { ...c, pAdjusted, family: family.length, decision, detectable: detectable(c.effect.sd, c.effect.n, ALPHA / family.length) }];
+  }));
+  const owners = new Map<string, string[]>();
+  for (const f of findings) for (const p of f.parts) owners.set(p.key, unique([...(owners.get(p.key) ?? []), f.id]));
+  return findings.map((f) => {
+    if (f.notJudged) return f;
+    const ps = f.parts.map((p) => (p.comparison ? { ...p, comparison: decided.get(p.comparison.key)!, decision: decided.get(p.comparison.key)!.decision } : p));
+    const evidence = ps.map((p) => `[${p.decision}] ${p.comparison ? comparisonLine(p.comparison) : p.summary}`).join(' · ');
+    const sharedWith = unique(ps.flatMap((p) => owners.get(p.key) ?? [])).filter((id) => id !== f.id);
+    return { ...f, parts: ps, verdict: combine(ps), evidence, sharedWith };
   });
+}
+
+/** Verdicts of an experiment's findings over its rows, decided among themselves. */
+export function findingVerdicts(spec: { name: string; metric: MetricName; findings?: Finding[] }, rows: Rows): FindingVerdict[] {
+  return decide((spec.findings ?? []).map((f) => judgeFinding(f, spec.name, spec.metric, rows)));
+}
+
+/** A finding at a glance: its verdict and, per part, a count (k/n) or an effect with its interval. */
+export function verdictBadge(f: FindingVerdict): { id: string; verdict: Verdict; verdictClass: string; counts: string; title: string } {
+  const counts = f.notJudged ? (f.verdict === 'not testable at this preset' ? 'budget' : 'not judged')
+    : f.parts.map((p) => (p.count ? `${p.count.k}/${p.count.n}`
+      : p.comparison ? `Δ ${fmt(p.comparison.effect.mean, p.comparison.unit ? 1 : 3)} [${fmt(p.comparison.effect.lo, p.comparison.unit ? 1 : 3)}, ${fmt(p.comparison.effect.hi, p.comparison.unit ? 1 : 3)}]`
+        : '?')).join('; ');
+  return { id: f.id, verdict: f.verdict, verdictClass: f.verdict.replace(/ /g, '-'), counts, title: `${f.claim} ${f.evidence}` };
 }

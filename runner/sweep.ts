@@ -1,3 +1,4 @@
+import { zStdReference } from '../core/eval/z-reference.ts';
 import { randomBytes } from 'node:crypto';
 import type { BackendChoice } from '../core/backend.ts';
 import type { ExperimentSpec, MetricName } from '../experiments/spec.ts';
@@ -198,7 +199,7 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
           break;
         case 'epoch':
           owned(store.logMetrics(run.id, me.owner, epochPoints(m.metrics, lastStep)));
-          if (opts.verbose || pending.length === 1) progress.log(`${label}: ${epochLine(m.metrics, 1 / Math.sqrt(cell.config.projector.dim))}`);
+          if (opts.verbose || pending.length === 1) progress.log(`${label}: ${epochLine(m.metrics, zStdReference(cell.config.projector.dim))}`);
           if (m.metrics.knnAcc != null) lastKnn = m.metrics.knnAcc;
           break;
         case 'epochs':

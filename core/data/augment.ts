@@ -118,7 +118,7 @@ function grayscale(img: Float32Array): void {
   }
 }
 
-/** Separable Gaussian blur, kernel about 10% of the image (as [O]'s 23 px at 224), reflect borders. */
+/** Separable Gaussian blur, kernel about 10% of the image (as the official implementation's 23 px at 224), reflect borders. */
 function blur(img: Float32Array, size: number, C: number, sigma: number, tmp: Float32Array): void {
   const radius = Math.max(1, Math.floor(size / 20));
   const kernel = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
@@ -142,9 +142,9 @@ function blur(img: Float32Array, size: number, C: number, sigma: number, tmp: Fl
 }
 
 /**
- * One augmented view (METHOD.md §4, in [O]'s order): RandomResizedCrop, ColorJitter
- * (p), RandomGrayscale, optional GaussianBlur, horizontal flip, Normalize; written
- * into `out` at `outOffset` as HWC floats.
+ * One augmented view, in the official implementation's order (docs/method.md#augmentations):
+ * RandomResizedCrop, ColorJitter (p), RandomGrayscale, optional GaussianBlur, horizontal
+ * flip, Normalize; written into `out` at `outOffset` as HWC floats.
  */
 export function augmentView(
   set: ImageSet, index: number, spec: AugmentSpec, fmt: ViewFormat, rng: Rng,

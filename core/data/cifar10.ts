@@ -38,7 +38,7 @@ export function readCifarBatches(dir: string, files: string[]): ImageSet {
 
 /**
  * CIFAR-10 from the binary batches in `dir`. Normalised with ImageNet statistics,
- * as [PH] and [L] (METHOD.md §4).
+ * as PatrickHua/SimSiam and lightly (docs/method.md#augmentations).
  */
 export function cifar10(dir: string, trainLimit: number | null, testLimit: number | null): Dataset {
   return {

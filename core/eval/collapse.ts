@@ -13,7 +13,4 @@ export function zStd(zs: tf.Tensor2D[]): tf.Scalar {
   });
 }
 
-/** The healthy reference 1/sqrt(d). */
-export function zStdReference(dim: number): number {
-  return 1 / Math.sqrt(dim);
-}
+export { zStdReference } from './z-reference.ts';

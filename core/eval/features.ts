@@ -4,7 +4,7 @@ import type { ImageSet } from '../data/dataset.ts';
 import type { SiameseNet } from '../nets/siamese.ts';
 
 /**
- * Backbone pooled features (pool5, not z: METHOD.md §6) of every image in a set,
+ * Backbone pooled features (pool5, not z: docs/method.md#knn-monitor) of every image in a set,
  * un-augmented, BN in eval mode, in batches; [n, featureDim] on the backend.
  */
 export function extractFeatures(net: SiameseNet, set: ImageSet, fmt: ViewFormat, batch = 256): tf.Tensor2D {

@@ -4,7 +4,7 @@ import { Rng } from '../rng.ts';
 /**
  * Linear probe on frozen features: softmax regression trained with SGD (momentum 0.9,
  * wd 0, cosine lr) on standardised, un-augmented features; test top-1 as a fraction.
- * The paper's CIFAR probe also augments the training images (METHOD.md §6); on
+ * The paper's CIFAR probe also augments the training images (docs/method.md#linear-probe); on
  * precomputed features this is a cheaper, slightly weaker estimate.
  */
 export async function linearProbeAccuracy(

@@ -16,7 +16,7 @@ let installed = false;
  * Replace the engine's reverse pass with one that frees each node's output gradient
  * as soon as the tape walk has passed that node. Stock tfjs keeps every activation
  * gradient until the pass ends, which overflows wasm's 4 GiB heap at ResNet-18
- * batch 64 (WASM-NOTES). Same maths and node order as tfjs-core's backpropagateGradients.
+ * batch 64. Same maths and node order as tfjs-core's backpropagateGradients.
  */
 export function installLowMemoryGradients(): void {
   if (installed) return;

@@ -8,7 +8,7 @@ let registered = false;
 
 /**
  * Kernels the wasm backend lacks or runs slowly, written as compositions of its fast
- * XNNPACK kernels (conv2d, matMul). Measured reasons are in WASM-NOTES: no
+ * XNNPACK kernels (conv2d, matMul). The measured reasons: no
  * Conv2DBackpropFilter at all, a plain-loop Conv2DBackpropInput, and a matMul whose
  * fast path ignores transpose flags (which every matMul gradient sets).
  */

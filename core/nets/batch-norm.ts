@@ -4,7 +4,7 @@ import { filled, variable } from './init.ts';
 import type { Module } from './module.ts';
 
 export interface BatchNormOptions {
-  /** Learnable gamma/beta (PyTorch `affine`). The projector's output BN has none (METHOD.md §1). */
+  /** Learnable gamma/beta (PyTorch `affine`). Off on the projector's output BN in the official implementation (docs/method.md#architecture). */
   affine: boolean;
   /** Fuse a ReLU: fewer saved tensors, one less pass. */
   relu: boolean;
@@ -19,7 +19,7 @@ export const BN_MOMENTUM = 0.1;
 /**
  * BatchNorm over all axes but the last, with a hand-written gradient. tf.batchNorm's
  * gradient goes through Tile and is slow on wasm, and fails without scale/offset
- * (WASM-NOTES); reductions here are matMuls with a ones row, wasm's fast path.
+ * on wasm; reductions here are matMuls with a ones row, wasm's fast path.
  */
 export function batchNorm(name: string, channels: number, opts: BatchNormOptions): Module {
   const gamma = opts.affine ? variable(`${name}/gamma`, filled(channels, opts.zeroGamma ? 0 : 1), [channels]) : null;

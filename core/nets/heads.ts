@@ -16,7 +16,7 @@ export function bnLayout(p: BnPlacement): { hidden: boolean; projectorOutput: bo
   }
 }
 
-/** Linear, then BN(+ReLU) or ReLU alone; a Linear gets a bias back when it loses its BN (METHOD.md §5 note). */
+/** Linear, then BN(+ReLU) or ReLU alone; a Linear gets a bias back when it loses its BN (open; docs/method.md#batch-norm). */
 function hiddenLayer(name: string, rng: Rng, din: number, dout: number, bn: boolean): Module[] {
   return bn
     ? [linear(`${name}/fc`, rng, din, dout, false), batchNorm(`${name}/bn`, dout, { affine: true, relu: true })]
@@ -30,7 +30,7 @@ function outputLayer(name: string, rng: Rng, din: number, dout: number, bn: { af
     : [linear(`${name}/fc`, rng, din, dout, true)];
 }
 
-/** Projector: (layers-1) x [Linear-BN-ReLU], then Linear-BN (METHOD.md §1). */
+/** Projector: (layers-1) x [Linear-BN-ReLU], then Linear-BN (docs/method.md#architecture). */
 export function projector(spec: ProjectorSpec, inDim: number, placement: BnPlacement, rng: Rng): Module {
   const layout = bnLayout(placement);
   const parts: Module[] = [];

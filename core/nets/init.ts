@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.ts';
 
 /**
- * PyTorch-equivalent initialisers (METHOD.md §1). Values are drawn from our seeded Rng,
+ * PyTorch-equivalent initialisers (docs/method.md#architecture). Values are drawn from our seeded Rng,
  * not tfjs's, so a seed gives the same network on every backend.
  */
 let counter = 0;

@@ -5,7 +5,7 @@ import type { Module } from './module.ts';
 
 /**
  * Bias-free k x k conv, PyTorch padding (k-1)/2 on every side; tfjs 'same' pads
- * bottom/right only at stride 2 (METHOD.md §1). Init N(0, 2/fan_out) as torchvision's ResNet.
+ * bottom/right only at stride 2 (docs/method.md#architecture). Init N(0, 2/fan_out) as torchvision's ResNet.
  */
 export function conv(name: string, rng: Rng, cin: number, cout: number, k: number, stride: number): Module {
   const w = variable(`${name}/w`, kaimingNormalFanOut(rng, k * k * cin * cout, k * k * cout), [k, k, cin, cout]);
@@ -17,7 +17,7 @@ export function conv(name: string, rng: Rng, cin: number, cout: number, k: numbe
   };
 }
 
-/** x W (+ b), nn.Linear's init for both. No bias where a BN follows (METHOD.md §1). */
+/** x W (+ b), nn.Linear's init for both. No bias where a BN follows (docs/method.md#architecture). */
 export function linear(name: string, rng: Rng, din: number, dout: number, bias: boolean): Module {
   const w = variable(`${name}/w`, uniformFanIn(rng, din * dout, din), [din, dout]);
   const b = bias ? variable(`${name}/b`, uniformFanIn(rng, dout, din), [dout]) : null;

@@ -54,7 +54,7 @@ export function buildSiamese(cfg: TrainConfig, inChannels: number): SiameseNet {
   };
 }
 
-/** z = f(x) for one view; BN statistics are per view, as [O] forwards each view separately. */
+/** z = f(x) for one view; BN statistics are per view, as the official implementation forwards each view separately. */
 export function encode(net: SiameseNet, x: tf.Tensor4D, mode: Mode): tf.Tensor2D {
   return net.projector.apply(net.backbone.apply(x, mode), mode) as tf.Tensor2D;
 }

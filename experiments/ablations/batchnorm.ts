@@ -6,7 +6,7 @@ export default defineExperiment({
   title: 'Effect of batch normalization on MLP heads',
   source: 'Table 3',
   preset: 'small',
-  metric: 'knn_acc',
+  metric: 'linear_acc',
   seeds: [0],
   rows: [
     // The paper warms up for 10 of 100 epochs here; a tenth of the preset's epochs.

@@ -11,7 +11,7 @@ export default defineExperiment({
   title: 'Moving-average targets, no predictor',
   source: 'Sec. 5.2 / Table 1a',
   preset: 'small',
-  metric: 'knn_acc',
+  metric: 'linear_acc',
   seeds: [0],
   rows: [
     {

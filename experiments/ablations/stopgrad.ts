@@ -6,10 +6,12 @@ export default defineExperiment({
   title: 'Stop-gradient',
   source: 'Sec. 4.1, Fig. 2',
   preset: 'small',
-  metric: 'knn_acc',
+  metric: 'linear_acc',
   seeds: [0],
   rows: [
-    { label: 'w/ stop-grad', set: { stopGradient: true }, paper: 67.7 },
+    // The presets keep the predictor lr constant (Table 1c), so this row is the paper's
+    // 68.1 configuration, not Fig. 2's 67.7 (a decayed predictor lr).
+    { label: 'w/ stop-grad', set: { stopGradient: true }, paper: 68.1 },
     { label: 'w/o stop-grad', set: { stopGradient: false }, paper: 0.1 },
   ],
   findings: [

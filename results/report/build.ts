@@ -1,9 +1,11 @@
+import { zStdReference } from '../../core/eval/z-reference.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import { testKinds, type Finding } from '../../experiments/findings.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
-import { summaryRows, type FindingRow } from '../findings-summary.ts';
+import { decideTogether, summaryRows, type FindingRow } from '../findings-summary.ts';
 import type { RunStore, RunSummary } from '../../runner/store/run-store.ts';
+import { describeSeeds } from '../seeds.ts';
 import { buildTable, findingsOf, type PaperTable } from '../tables.ts';
 
 /** Per-epoch curves of one row: the mean over its finished seeds. */
@@ -19,8 +21,10 @@ export interface RowCurves {
 export interface Report {
   preset: string;
   generatedAt: string;
-  /** The reproduce command that makes these cells: this preset and the seeds found. */
+  /** The reproduce command that makes these cells: this preset, the seeds found, and their backend where they share one. */
   command: string;
+  /** The seeds and what each may serve (confirmation, calibration, development). */
+  seeds: string;
   findings: FindingRow[];
   tables: PaperTable[];
   /** Fig. 2-style curves of the experiments with a collapse claim. */
@@ -87,7 +91,8 @@ function tfjsVersion(): string {
 /** Everything the reproduction report shows, from the store's runs at one preset. */
 export function buildReport(store: RunStore, preset: string): Report {
   const experiments = store.listExperiments().map((e) => e.spec as ExperimentSpec);
-  const tables = experiments.map((s) => buildTable(store, s, preset)).filter((t) => t.lines.some((l) => l.outcome !== 'missing'));
+  // One correction over the whole report: every experiment's comparisons are one family.
+  const tables = decideTogether(experiments.map((s) => buildTable(store, s, preset)).filter((t) => t.lines.some((l) => l.outcome !== 'missing')));
   const shown = new Set(tables.map((t) => t.experiment));
   const runs: RunSummary[] = experiments.filter((s) => shown.has(s.name)).flatMap((s) => store.runSummaries(s.name)).filter((r) => r.preset === preset);
   const full = new Map(store.findRuns().map((r) => [r.id, r]));
@@ -97,7 +102,7 @@ export function buildReport(store: RunStore, preset: string): Report {
     const [loss, z, knn] = [series('loss'), series('z_std'), series('knn_acc')];
     return {
       experiment: s.name,
-      zStdReference: 1 / Math.sqrt(mine[0]?.dim ?? 1),
+      zStdReference: zStdReference(mine[0]?.dim ?? 1),
       rows: s.rows.map((row) => {
         const ids = mine.filter((r) => r.rowLabel === row.label).map((r) => r.id);
         const of = (m: Map<number, number[]>) => meanCurve(ids.map((id) => m.get(id) ?? []));
@@ -111,8 +116,10 @@ export function buildReport(store: RunStore, preset: string): Report {
   const busy = busySpans(trained.map((r) => [r.startedAt!.getTime(), r.finishedAt!.getTime()]));
   const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
   const info = runs.map((r) => full.get(r.id)!);
+  const backends = [...new Set(info.map((r) => r.backend).filter((b): b is string => b != null))];
+  const backendFlag = backends.length === 1 ? ` --backend ${backends[0]}` : '';
   return {
-    preset, generatedAt: new Date().toISOString(), command: `simsiam reproduce --preset ${preset} --seeds ${seeds.join(',')}`, findings: summaryRows(tables), tables, curves,
+    preset, generatedAt: new Date().toISOString(), command: `simsiam reproduce --preset ${preset} --seeds ${seeds.join(',')}${backendFlag}`, seeds: describeSeeds(seeds), findings: summaryRows(tables), tables, curves,
     environment: [
       { label: 'backend', value: distinct(info.map((r) => r.backend)) },
       { label: 'device', value: distinct(info.map((r) => r.device ?? '–')) },

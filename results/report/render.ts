@@ -1,4 +1,4 @@
-import { renderFindingsSummary } from '../findings-summary.ts';
+import { methodLine, renderFindingsSummary, verdictCounts } from '../findings-summary.ts';
 import { fmtDuration } from '../../runner/progress.ts';
 import { renderTables } from '../render-table.ts';
 import type { Report } from './build.ts';
@@ -35,21 +35,23 @@ function wallLine(r: Report): string {
 
 /** What the report's head says: the command that made its cells, and how long it took. */
 function produced(r: Report): string {
-  return `Produced by \`${r.command}\` in ${wallLine(r)}; preset ${r.preset}, report made ${r.generatedAt}.`;
+  const env = (label: string) => r.environment.find((e) => e.label === label)?.value ?? '–';
+  return `Produced by \`${r.command}\` in ${wallLine(r)}; preset ${r.preset}; ${r.seeds}; backend ${env('backend')}; commit ${env('commit')}; report made ${r.generatedAt}.`;
 }
 
 /** The report body as HTML (the dashboard's Report page shows the same). */
 export function reportBodyHtml(r: Report): string {
-  const summary = r.findings.map((f) => `<tr class="verdict-${f.verdict.replace(' ', '-')}"><td>${esc(f.id)}</td><td>${esc(f.experiment)}</td><td>${esc(f.claim)}</td>` +
-    `<td>${esc(f.paper)}</td><td>${esc(f.ours)}</td><td><em>${esc(f.verdict)}</em></td><td>${esc(f.seeds.join(', ') || '–')}</td><td class="evidence">${esc(f.evidence)}</td></tr>`);
-  const count = (v: string) => r.findings.filter((f) => f.verdict === v).length;
+  const summary = r.findings.map((f) => `<tr class="verdict-${f.verdict.replace(/ /g, '-')}"><td>${esc(f.id)}</td><td>${esc(f.claim)}${f.metricNote ? ` <small>(${esc(f.metricNote)})</small>` : ''}</td>` +
+    `<td>${esc(f.paper)}</td><td>${esc(f.ours)}</td><td><em>${esc(f.verdict)}</em></td><td class="evidence">${esc(f.evidence)}` +
+    `<details><summary>per seed (${esc(f.seeds.join(', ') || 'none')})</summary><ul>${f.details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul></details></td></tr>`);
   return [
     `<p class="produced">${esc(produced(r)).replace(/`([^`]+)`/g, '<code>$1</code>')}</p>`,
     `<h2>Findings at preset ${esc(r.preset)}</h2>`,
-    `<p>${count('reproduced')} reproduced, ${count('not reproduced')} not reproduced, ${count('inconclusive')} inconclusive, of ${r.findings.length} findings.</p>`,
-    '<table class="findings-summary"><thead><tr><th>finding</th><th>experiment</th><th>the paper\'s claim</th><th>paper</th><th>ours</th><th>verdict</th><th>seeds</th><th>evidence</th></tr></thead>',
+    `<p>${esc(verdictCounts(r.findings))}</p>`,
+    '<table class="findings-summary"><thead><tr><th>finding</th><th>the paper\'s claim</th><th>paper</th><th>ours</th><th>verdict</th><th>counts or effect ± 95% interval</th></tr></thead>',
     `<tbody>${summary.join('\n')}</tbody></table>`,
-    '<h2>Tables</h2>', renderTables(r.tables, 'html'),
+    `<p class="method">${esc(methodLine(r.findings))}</p>`,
+    '<h2>Tables</h2>', renderTables(r.tables, 'html', { findings: false }),
     '<h2>Curves (Fig. 2)</h2>', ...r.curves.map((c) => `<h3>${esc(c.experiment)}</h3><div class="charts">${curveCharts(c).join('')}</div>`),
     '<h2>Environment</h2>', `<dl class="environment">${r.environment.map((e) => `<dt>${esc(e.label)}</dt><dd>${esc(e.value)}</dd>`).join('')}</dl>`,
     '<h2>Cells and compute</h2>', `<p>${esc(computeLine(r))}</p>`,
@@ -68,8 +70,21 @@ export function renderReport(r: Report, format: ReportFormat): string {
       return `${JSON.stringify({
         preset: r.preset,
         command: r.command,
+        seeds: r.seeds,
         wall_seconds: Math.round(r.compute.wallSeconds),
-        findings: r.findings.map((f) => ({ id: f.id, experiment: f.experiment, claim: f.claim, verdict: f.verdict, seeds: f.seeds, evidence: f.evidence })),
+        environment: Object.fromEntries(r.environment.map((e) => [e.label, e.value])),
+        findings: r.findings.map((f) => ({
+          id: f.id, experiment: f.experiment, claim: f.claim, verdict: f.verdict, metric: f.metric, seeds: f.seeds, evidence: f.evidence,
+          not_judged: f.notJudged, shared_with: f.sharedWith, per_seed: f.details,
+          parts: f.parts.map((p) => ({
+            kind: p.kind, decision: p.decision, summary: p.summary,
+            ...(p.comparison ? {
+              comparison: p.comparison.what, claim: p.comparison.claim, mean_difference: p.comparison.effect.mean, ci95: [p.comparison.effect.lo, p.comparison.effect.hi],
+              pairs: p.comparison.effect.n, p_claim: p.comparison.pClaim, p_against: p.comparison.pAgainst, p_holm: p.comparison.pAdjusted,
+              family: p.comparison.family, detectable: p.comparison.detectable,
+            } : {}),
+          })),
+        })),
       }, null, 2)}\n`;
     case 'html':
       return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>SimSiam reproduction report (${esc(r.preset)})</title><style>${STYLE}</style></head>\n` +
@@ -78,7 +93,7 @@ export function renderReport(r: Report, format: ReportFormat): string {
       const img = (svg: string) => `![](data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')})`;
       return [
         '# SimSiam reproduction report', '', produced(r), '',
-        renderFindingsSummary(r.tables), '## Tables', '', renderTables(r.tables, 'md'),
+        renderFindingsSummary(r.tables), '## Tables', '', renderTables(r.tables, 'md', { findings: false }),
         '## Curves (Fig. 2)', '', ...r.curves.flatMap((c) => [`### ${c.experiment}`, '', curveCharts(c).map(img).join(' '), '']),
         '## Environment', '', ...r.environment.map((e) => `- **${e.label}**: ${e.value}`), '',
         '## Cells and compute', '', computeLine(r), '',

@@ -93,6 +93,11 @@ export interface RunSummary {
   finalKnnAcc: number | null;
   finalLinearAcc: number | null;
   error: string | null;
+  /** The backend the run trained on, and the commit of the code that trained it. */
+  backend: string | null;
+  gitCommit: string | null;
+  /** The fully resolved configuration. */
+  config: unknown;
 }
 
 export interface MetricPoint {

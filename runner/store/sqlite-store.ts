@@ -232,8 +232,9 @@ export class SqliteStore implements RunStore {
       dim: sql<number | null>`json_extract(${r.configJson}, '$.projector.dim')`,
       similarity: sql<string | null>`json_extract(${r.configJson}, '$.similarity.kind')`,
       finalLoss: r.finalLoss, finalZStd: r.finalZStd, finalKnnAcc: r.finalKnnAcc, finalLinearAcc: r.finalLinearAcc,
+      backend: r.backend, gitCommit: r.gitCommit, configJson: r.configJson,
     }).from(r).where(eq(r.experiment, experiment)).orderBy(r.id).all()
-      .map(({ axesJson, ...x }) => ({ ...x, axes: JSON.parse(axesJson) }));
+      .map(({ axesJson, configJson, ...x }) => ({ ...x, axes: JSON.parse(axesJson), config: JSON.parse(configJson) }));
   }
 
   dataVersion(): string {

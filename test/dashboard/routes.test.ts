@@ -46,6 +46,7 @@ test('experiments list shows each experiment with its cell counts and a table li
   t.regex(r.body, /<a href="\/experiments\/stopgrad">stopgrad<\/a>/);
   t.regex(r.body, /<td class="num">9<\/td><td class="num">8<\/td><td class="num">0<\/td>\s*<td class="num">1<\/td>/);
   t.regex(r.body, /href="\/tables\/stopgrad"/);
+  t.regex(r.body, /<span class="badge verdict-inconclusive" title="[^"]*">stopgrad-collapse: inconclusive \(not judged\)<\/span>/, 'verdicts at a glance');
 });
 
 test('a hostile experiment name and row label are escaped everywhere', async (t) => {
@@ -96,7 +97,8 @@ test('compare names what differs between the runs', async (t) => {
 test('tables page and downloads', async (t) => {
   const page = await get('/tables');
   t.regex(page.text, /w\/ stop-grad.*?\(n=2\)/s);
-  t.regex(page.body, /class="outcome-collapsed">collapsed/);
+  t.regex(page.body, /class="outcome-collapsed">z collapsed 2\/2, representation lost 2\/2</);
+  t.regex(page.body, /<td class="num has-failed">– \(1 failed\)<\/td>/, 'the killed run is shown, not hidden');
   const csv = await get('/tables/stopgrad?format=csv');
   t.is(csv.status, 200);
   t.regex(csv.disposition, /attachment; filename="?stopgrad\.csv"?/);
@@ -156,7 +158,8 @@ test('a missing database shows how to create one', async (t) => {
 test('the report page shows the findings with verdicts, the tables and the curves; downloads in every format', async (t) => {
   const r = await get('/report');
   t.is(r.status, 200);
-  t.regex(r.body, /<li class="finding verdict-reproduced"><strong>stopgrad-collapse<\/strong>|<tr class="verdict-reproduced"><td>stopgrad-collapse<\/td>/);
+  // The fixture sweeps a batch-size axis under each row label: two configurations are not pooled as seeds.
+  t.regex(r.body, /<tr class="verdict-inconclusive"><td>stopgrad-collapse<\/td>.*not judged: row &quot;w\/o? stop-grad&quot; mixes 2 configurations/);
   t.regex(r.body, /<svg [^>]*aria-label="stopgrad: kNN accuracy"/);
   t.regex(r.body, /<a href="\/report\/download\?preset=small&amp;format=json">JSON<\/a>/);
   const json = await get('/report/download?preset=small&format=json');

@@ -16,7 +16,9 @@ test('the report judges the findings, keeps every table, draws the collapse curv
   t.is(commonestPreset(s), 'small');
   const r = buildReport(s, 'small');
   s.close();
-  t.like(r.findings[0], { id: 'stopgrad-collapse', experiment: 'stopgrad', verdict: 'reproduced', seeds: [0, 1] });
+  // The fixture sweeps a batch-size axis: two configurations under one row label are not pooled as seeds.
+  t.like(r.findings[0], { id: 'stopgrad-collapse', experiment: 'stopgrad', verdict: 'inconclusive', seeds: [0, 1] });
+  t.regex(r.findings[0].evidence, /^not judged: row "w\/o? stop-grad" mixes 2 configurations/);
   t.regex(r.findings[0].ours, /w\/o stop-grad: /);
   t.deepEqual(r.tables.map((x) => x.experiment), ['stopgrad', '<script>alert("x")</script>']);
   t.is(r.curves.length, 1, 'stopgrad claims a collapse: its curves are drawn');
@@ -31,19 +33,20 @@ test('json is the findings with a verdict each; html and md are self-contained',
   const r = buildReport(s, 'small');
   s.close();
   const json = JSON.parse(renderReport(r, 'json'));
-  t.deepEqual(Object.keys(json), ['preset', 'command', 'wall_seconds', 'findings']);
+  t.deepEqual(Object.keys(json), ['preset', 'command', 'seeds', 'wall_seconds', 'environment', 'findings']);
   t.regex(json.command, /^simsiam reproduce --preset small --seeds 0,1/);
-  t.deepEqual(Object.keys(json.findings[0]), ['id', 'experiment', 'claim', 'verdict', 'seeds', 'evidence']);
-  t.true(json.findings.every((f: { verdict: string }) => ['reproduced', 'not reproduced', 'inconclusive'].includes(f.verdict)));
+  t.deepEqual(Object.keys(json.findings[0]), ['id', 'experiment', 'claim', 'verdict', 'metric', 'seeds', 'evidence', 'not_judged', 'shared_with', 'per_seed', 'parts']);
+  t.true(json.findings.every((f: { verdict: string }) => ['reproduced', 'not reproduced', 'inconclusive', 'not testable at this preset'].includes(f.verdict)));
   const html = renderReport(r, 'html');
   t.regex(html, /<svg [^>]*aria-label="stopgrad: z_std of z\/‖z‖"/);
   t.notRegex(html, /(src|href)="https?:/, 'nothing fetched');
   t.notRegex(html, /<script>alert/, 'escaped');
   const md = renderReport(r, 'md');
-  t.regex(md, /^# SimSiam reproduction report\n\nProduced by `simsiam reproduce --preset small --seeds [0-9,]+` in /);
+  t.regex(md, /^# SimSiam reproduction report\n\nProduced by `simsiam reproduce --preset small --seeds [0-9,]+ --backend wasm` in .*; development seeds 0, 1; backend wasm \(10 cells\); commit c0ffee/);
   t.regex(html, /<p class="produced">Produced by <code>simsiam reproduce/);
   t.regex(md, /!\[\]\(data:image\/svg\+xml;base64,/);
-  t.regex(md, /\| stopgrad-collapse \| stopgrad \| .* \| \*\*reproduced\*\* \| 0, 1 \|/);
+  t.regex(md, /^\| stopgrad-collapse \| Without stop-gradient .* \| \*\*inconclusive\*\* \| not judged: /m);
+  t.regex(md, /^<details><summary>stopgrad-collapse: per-seed evidence \(seeds 0, 1\)<\/summary>$/m);
 });
 
 test('a chart is an SVG path per series, with the 1/√d reference where given', (t) => {

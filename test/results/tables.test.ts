@@ -1,9 +1,9 @@
 import test from 'ava';
 import type { MetricPoint } from '../../runner/store/run-store.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
-import { renderTables } from '../../results/render-table.ts';
+import { ours, renderTables } from '../../results/render-table.ts';
 import { FIXTURE_OWNER, startRun } from '../helpers/fixture-db.ts';
-import { buildTable, classify } from '../../results/tables.ts';
+import { buildTable } from '../../results/tables.ts';
 
 const env = { packageVersion: '0.1.0', gitCommit: null, host: 'fixture', pid: 1 };
 const spec = {
@@ -16,11 +16,11 @@ const spec = {
 
 /** Per-epoch curves of a run: loss, z_std and knn over `losses.length` epochs. */
 function curves(losses: number[], zstd: number[], knn: number[]): MetricPoint[] {
-  return losses.flatMap((l, i) => [
+  return [{ name: 'knn_acc' as const, epoch: 0, step: 0, value: 0.5 }, ...losses.flatMap((l, i) => [
     { name: 'loss' as const, epoch: i + 1, step: 10 * (i + 1), value: l },
     { name: 'z_std' as const, epoch: i + 1, step: 10 * (i + 1), value: zstd[i] },
     { name: 'knn_acc' as const, epoch: i + 1, step: 10 * (i + 1), value: knn[i] },
-  ]);
+  ])];
 }
 
 /** The fixture database: three seeds with stop-grad, two collapsed without, an oscillating row, a diverged seed. */
@@ -39,6 +39,8 @@ function fixtureStore(): SqliteStore {
   add('BN on pred. output', 0, 'finished', curves([-0.5, -0.2, -0.6, -0.1, -0.5, -0.2], [0.05, 0.05, 0.05, 0.05, 0.05, 0.05], [0.5, 0.4, 0.5, 0.4, 0.5, 0.45]));
   add('BN on pred. output', 1, 'diverged', [...curves([-0.5], [0.05], [0.5]), { name: 'loss', epoch: 2, step: 20, value: NaN }]);
   add('crashed', 0, 'failed', []);
+  add('w/ stop-grad', 3, 'failed', []); // killed: no result, but counted
+
   return s;
 }
 
@@ -49,11 +51,13 @@ test('tables: mean ± std over seeds, the paper beside it, an outcome, missing c
   t.is(sg.n, 3);
   t.is(+sg.mean!.toFixed(6), 80);
   t.is(+sg.std!.toFixed(6), 1);
-  t.is(sg.outcome, 'ok');
-  t.is(nosg.outcome, 'collapsed');
-  t.is(bn.outcome, 'unstable 1/2, diverged 1/2');
+  t.is(sg.outcome, 'trains 3/3');
+  t.is(ours(sg), '80.0 ± 1.0 (n=3, 1 failed)', 'a failed seed is shown, not hidden');
+  t.is(nosg.outcome, 'z collapsed 2/2, representation lost 2/2');
+  t.is(bn.outcome, 'diverged 1/2, representation lost 1/2');
   t.is(bn.n, 1, 'a diverged seed has no accuracy');
   t.is(crashed.outcome, 'failed');
+  t.is(crashed.failed, 1);
   t.is(crashed.mean, null);
   t.is(none.outcome, 'missing');
   t.is(none.mean, null);
@@ -68,14 +72,4 @@ test('html tables escape every value', (t) => {
   t.false(html.includes('<&>'));
   t.snapshot(html);
   store.close();
-});
-
-test('classify: collapse needs both a tiny z_std and the loss at -1; a NaN run is diverged', (t) => {
-  const trace = (status: 'finished' | 'diverged', loss: number[], finalZStd: number, similarity = 'cosine') => ({ status, dim: 100, similarity, loss, finalZStd });
-  t.is(classify(trace('finished', [-0.99], 0.001)).outcome, 'collapsed');
-  t.is(classify(trace('finished', [-0.5], 0.001)).outcome, 'ok', 'tiny std alone is not a collapse');
-  t.is(classify(trace('finished', [-0.99], 0.08)).outcome, 'ok');
-  t.is(classify(trace('diverged', [NaN], 0.08)).outcome, 'diverged');
-  t.is(classify(trace('finished', [2.1], 0.001, 'cross-entropy')).outcome, 'collapsed');
-  t.is(classify(trace('finished', [-0.5, -0.2, -0.6, -0.1, -0.5], 0.05)).outcome, 'unstable');
 });

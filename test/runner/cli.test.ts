@@ -62,11 +62,12 @@ test('a single-cell run prints the backend, the monitors per epoch and its table
   t.regex(r.stdout, /backend wasm/);
   t.regex(r.stdout, /epoch {3}0 \(random init\) {2}kNN \d+\.\d%/);
   t.regex(r.stdout, /epoch {3}1 {2}loss +-?\d\.\d{4} {2}z_std \d\.\d{4} \(1\/√d 0\.1768\)/);
-  t.regex(r.stdout, /\| SimSiam \| \d+\.\d \(n=1\) \| 68\.1 \| ok \|/);
+  t.regex(r.stdout, /\| SimSiam \| \d+\.\d \(n=1\) \| 68\.1 \| [a-z ]+ 1\/1 \|/);
+  t.regex(r.stdout, /ours at preset tiny \(kNN accuracy: the runs trained no linear probe\)/, 'tiny trains no probe: the table says it shows kNN');
   const csv = await cli('tables', 'baseline', '--db', db, '--format', 'csv');
   t.is(csv.code, 0, csv.stderr);
   t.regex(csv.stdout, /^experiment,variant,/);
-  t.regex(csv.stdout, /baseline,SimSiam,\d+\.\d \(n=1\),68\.1,ok/);
+  t.regex(csv.stdout, /baseline,SimSiam,\d+\.\d \(n=1\),68\.1,[a-z ]+ 1\/1/);
   const other = await cli('tables', 'baseline', '--db', db, '--preset', 'small');
   t.is(other.code, 0, other.stderr);
   t.regex(other.stdout, /ours at preset small.*\n\n.*\n.*\n\| SimSiam \| missing \|/, 'a preset it did not run at shows as missing, not as tiny\'s numbers');
@@ -186,7 +187,8 @@ test('reproduce runs every built-in experiment once per cell, then report writes
   // The default SimSiam cell is shared by stopgrad, predictor, batchnorm, similarity and symmetry: trained once.
   t.is((rep.stdout.match(/the result of the same cell in stopgrad/g) ?? []).length, 4);
   t.regex(rep.stdout, /### Findings\n/);
-  t.regex(rep.stdout, /\d+ reproduced, \d+ not reproduced, \d+ inconclusive, of 11 findings\./);
+  t.regex(rep.stdout, /\d+ reproduced, \d+ not reproduced, \d+ inconclusive, 1 not testable at this preset, of 11 findings\./);
+  t.regex(rep.stdout, /\| batch-size-flat \| .* \| \*\*not testable at this preset\*\* \| "64" gets 40 SGD steps, .* at this preset; the claim needs ≥ 1000 per cell/);
   const json = await cli('report', '--db', db, '--format', 'json');
   t.is(json.code, 0, json.stderr);
   const report = JSON.parse(json.stdout);

@@ -6,7 +6,7 @@ import { renderTables, TABLE_FORMATS, type TableFormat } from '../results/render
 import { RUN_STATUSES } from '../runner/store/schema.ts';
 import { RunNotFoundError, type RunStatus, type RunStore } from '../runner/store/run-store.ts';
 import { buildTable, tablesByPreset } from '../results/tables.ts';
-import { buildReport, commonestPreset } from '../results/report/build.ts';
+import { buildReport, commonestPreset, reportTables } from '../results/report/build.ts';
 import { REPORT_FORMATS, renderReport, reportBodyHtml, type ReportFormat } from '../results/report/render.ts';
 import { createRenderer } from './render.ts';
 import {
@@ -85,12 +85,10 @@ export function createApp(opts: DashboardOptions): express.Express {
         command: `npx simsiam run stopgrad --db ${opts.dbPath}`,
       });
     }
-    const s = store;
-    const verdicts = (name: string) => {
-      const spec = s.getExperiment(name)?.spec as Parameters<typeof tablesByPreset>[1] | undefined;
-      return spec?.rows ? tablesByPreset(s, spec) : [];
-    };
-    page(res, 'experiments', 'Experiments', { experiments: experimentsView(s.experimentSummaries(), verdicts) });
+    // Badges show the report's verdicts: every preset's findings decided together, as `simsiam report` does.
+    const byPreset = [...new Set(store.findRuns().map((r) => r.preset))].map((p) => ({ preset: p, tables: reportTables(store!, p) }));
+    const verdicts = (name: string) => byPreset.map(({ preset, tables }) => ({ preset, findings: tables.find((t) => t.experiment === name)?.findings ?? [] }));
+    page(res, 'experiments', 'Experiments', { experiments: experimentsView(store.experimentSummaries(), verdicts) });
   });
 
   app.get('/experiments/:name', (req, res) => {
@@ -162,9 +160,13 @@ export function createApp(opts: DashboardOptions): express.Express {
     });
   });
 
-  const tablesFor = (s: RunStore, names?: string[]) => s.listExperiments()
-    .filter((e) => !names || names.includes(e.name))
-    .flatMap((e) => tablesByPreset(s, e.spec as Parameters<typeof buildTable>[1]));
+  /** Each experiment's tables per preset, with the report's verdicts (one correction per preset, as the report makes). */
+  const tablesFor = (s: RunStore, names?: string[]) => {
+    const decided = new Map([...new Set(s.findRuns().map((r) => r.preset))].flatMap((p) => reportTables(s, p).map((t) => [`${t.experiment}\u0000${p}`, t] as const)));
+    return s.listExperiments()
+      .filter((e) => !names || names.includes(e.name))
+      .flatMap((e) => tablesByPreset(s, e.spec as Parameters<typeof buildTable>[1]).map((t) => decided.get(`${t.experiment}\u0000${t.preset}`) ?? t));
+  };
 
   /** The report's preset: the query's, which must be one the runs used, else the commonest. */
   const reportPreset = (s: RunStore, q: unknown): { preset: string | null; presets: string[] } => {

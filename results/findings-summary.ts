@@ -32,10 +32,12 @@ export function summaryRows(tables: PaperTable[]): FindingRow[] {
   }));
 }
 
-/** "4 reproduced, 3 not reproduced, …, of 11 findings." */
-export function verdictCounts(rows: Pick<FindingVerdict, 'verdict'>[]): string {
+/** "4 reproduced, 3 not reproduced, …, of 11 findings", and which of them rest on shared cells. */
+export function verdictCounts(rows: Pick<FindingVerdict, 'verdict' | 'id' | 'sharedWith'>[]): string {
   const counts = VERDICTS.map((v) => [v, rows.filter((r) => r.verdict === v).length] as const).filter(([v, n]) => n > 0 || v !== 'not testable at this preset');
-  return `${counts.map(([v, n]) => `${n} ${v}`).join(', ')}, of ${rows.length} findings.`;
+  const shared = rows.filter((r) => r.sharedWith.length).map((r) => r.id);
+  return `${counts.map(([v, n]) => `${n} ${v}`).join(', ')}, of ${rows.length} findings.` +
+    (shared.length ? ` ${shared.join(', ')} rest in part on the same cells and tests as another finding: not independent evidence.` : '');
 }
 
 /** How the verdicts were reached, in a paragraph a reader can check against. */

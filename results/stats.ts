@@ -73,10 +73,10 @@ export function detectable(sd: number, n: number, alpha: number): number {
   return (tQuantile(1 - alpha / 2, n - 1) + tQuantile(POWER, n - 1)) * sd / Math.sqrt(n);
 }
 
-/** Holm–Bonferroni adjusted p-values, in the input's order (monotone, capped at 1). */
+/** Holm–Bonferroni adjusted p-values, in the input's order (monotone, capped at 1); a p that is not a number counts as 1. */
 export function holm(ps: number[]): number[] {
   const m = ps.length;
-  const order = ps.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
+  const order = ps.map((p, i) => [Number.isFinite(p) ? p : 1, i] as const).sort((a, b) => a[0] - b[0]);
   const out = new Array<number>(m);
   let running = 0;
   order.forEach(([p, i], rank) => {

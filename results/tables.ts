@@ -89,7 +89,7 @@ export function buildTable(
   }
   return {
     experiment: spec.name, title: spec.title, source: spec.source, metric, metricNote: note, preset: preset ?? all[0]?.preset ?? null, lines,
-    findings: findingVerdicts({ name: spec.name, metric: spec.metric, findings }, rows),
+    findings: findingVerdicts({ name: spec.name, metric: spec.metric, findings }, rows, new Map([...failed].map(([l, rs]) => [l, rs.map((r) => r.seed)]))),
   };
 }
 

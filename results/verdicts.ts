@@ -1,6 +1,6 @@
 import { findingRows, type Finding, type FindingTest } from '../experiments/findings.ts';
 import type { MetricName } from '../experiments/spec.ts';
-import { describeRun, outcomeOf, type Outcome } from './outcome.ts';
+import { describeRun, outcomeOf, zCollapseBound, type Outcome } from './outcome.ts';
 import { ALPHA, detectable, holm, MIN_PAIRS, pairedEffect, pairedP, rateDecision, type Effect, type RateDecision } from './stats.ts';
 import { metricFor, type SeedRun } from './runs.ts';
 
@@ -116,11 +116,12 @@ function compare(rows: Rows, a: string, b: string, get: (r: SeedRun) => number |
   if (p.diverged.length) {
     return { kind, key, decision: 'inconclusive', summary: `${what}: seed(s) ${p.diverged.join(', ')} diverged, and a diverged run has no ${unit || 'value'}: a comparison needs every seed to finish` };
   }
-  if (p.d.length < MIN_PAIRS) {
-    const have = `${p.d.length} seed pair(s)${p.unpaired.length ? ` (unpaired: seed ${p.unpaired.join(', ')})` : ''}`;
-    return { kind, key, decision: 'inconclusive', summary: `${what}: ${have}; a comparison needs ${MIN_PAIRS}` };
+  if (p.unpaired.length) {
+    return { kind, key, decision: 'inconclusive', summary: `${what}: seed(s) ${p.unpaired.join(', ')} ran in one row only; a comparison needs the same seeds in both` };
   }
+  if (p.d.length < MIN_PAIRS) return { kind, key, decision: 'inconclusive', summary: `${what}: ${p.d.length} seed pair(s); a comparison needs ${MIN_PAIRS}` };
   const effect = pairedEffect(p.d);
+  if (!(effect.sd > 0)) return { kind, key, decision: 'inconclusive', summary: `${what}: every seed gives the same difference ${effect.mean}; with no spread the t-test is undefined` };
   return {
     kind, key, summary: what,
     comparison: { key, what, unit, claim: test.claim, pClaim: test.pClaim(p.d), pAgainst: test.pAgainst(p.d), effect },
@@ -132,9 +133,15 @@ function rate(rows: Rows, row: string, kind: FindingTest['kind'], holds: (o: Out
   const runs = rows.get(row) ?? [];
   const key = `${kind}|${cellKey(rows, row)}`;
   if (!runs.length) return { kind, key, decision: 'inconclusive', summary: `"${row}": no finished run` };
+  if (kind === 'unstable' && runs.every((r) => outcomeOf(r).diverged)) {
+    return { kind, key, decision: 'inconclusive', summary: `"${row}": every seed diverged, which is neither the paper's oscillation nor evidence against it` };
+  }
   const k = runs.filter((r) => holds(outcomeOf(r), r)).length;
   const r = rateDecision(k, runs.length);
-  return { kind, key, decision: r.decision, count: { k, n: runs.length }, summary: `"${row}" ${what} ${k}/${runs.length} (95% bounds ${(100 * r.lower).toFixed(0)}–${(100 * r.upper).toFixed(0)}%)` };
+  return {
+    kind, key, decision: r.decision, count: { k, n: runs.length },
+    summary: `"${row}" ${what} ${k}/${runs.length} (95% bounds ${(100 * r.lower).toFixed(0)}–${(100 * r.upper).toFixed(0)}%; per run, by the outcome rule on kNN against random init)`,
+  };
 }
 
 function metricOf(rows: Rows, metric: MetricName): (r: SeedRun) => number | null {
@@ -148,7 +155,9 @@ function parts(t: FindingTest, rows: Rows, metric: MetricName): Judged[] {
   switch (t.kind) {
     case 'collapses': return [rate(rows, t.row, t.kind, (o) => o.zCollapsed && o.representationLost, 'collapsed (z collapsed and representation lost)')];
     case 'trains': return [rate(rows, t.row, t.kind, (o) => o.trains, 'trains')];
-    case 'fails': return [rate(rows, t.row, t.kind, (o) => !o.zCollapsed && !o.diverged && o.representationLost && o.lossHigh, 'fails without collapsing (loss high, kNN at init, z not collapsed)')];
+    // A frozen h keeps the loss off −1 even when z collapses, so here z_std alone says whether z collapsed.
+    case 'fails': return [rate(rows, t.row, t.kind, (o, r) => !o.diverged && r.zStd != null && r.zStd >= zCollapseBound(r.dim) && o.representationLost && o.lossHigh,
+      'fails without collapsing (loss above −0.5, kNN at init, z_std above the collapse bound)')];
     case 'below': return [compare(rows, t.row, t.than, get, unit, {
       claim: '< 0', pClaim: (d) => pairedP(d, 'less'), pAgainst: (d) => pairedP(d, 'greater'),
     }, t.kind, `below|${metric}`)];
@@ -205,8 +214,11 @@ function overBudget(f: Finding, rows: Rows, labels: string[]): string | null {
     : null;
 }
 
-/** Judge one finding against its experiment's rows; comparisons wait for decide(). */
-export function judgeFinding(f: Finding, experiment: string, defaultMetric: MetricName, rows: Rows): FindingVerdict {
+/**
+ * Judge one finding against its experiment's rows (and the seeds whose runs failed, by
+ * row); comparisons wait for decide().
+ */
+export function judgeFinding(f: Finding, experiment: string, defaultMetric: MetricName, rows: Rows, failed: Map<string, number[]> = new Map()): FindingVerdict {
   const labels = unique(findingRows(f.test));
   const runs = labels.flatMap((l) => rows.get(l) ?? []);
   const { metric, note } = metricFor(f.metric ?? defaultMetric, runs);
@@ -215,7 +227,10 @@ export function judgeFinding(f: Finding, experiment: string, defaultMetric: Metr
     details: labels.flatMap((l) => (rows.get(l) ?? []).map((r) => `"${l}" ${describeRun(r)}`)),
     sharedWith: [] as string[],
   };
-  const refused = mixed(rows, labels);
+  const crashed = labels.filter((l) => (failed.get(l) ?? []).length).map((l) => `seed(s) ${failed.get(l)!.join(', ')} of "${l}"`);
+  const refused = crashed.length
+    ? `${crashed.join(', ')} failed (crashed or killed) and have no result; run the same command again to complete them`
+    : mixed(rows, labels);
   if (refused) return { ...base, verdict: 'inconclusive', parts: [], notJudged: `not judged: ${refused}`, evidence: `not judged: ${refused}` };
   const budget = overBudget(f, rows, labels);
   if (budget) return { ...base, verdict: 'not testable at this preset', parts: [], notJudged: budget, evidence: budget };
@@ -251,7 +266,7 @@ export function decide(findings: FindingVerdict[]): FindingVerdict[] {
   const adjusted = holm(family.map((c) => Math.min(1, 2 * Math.min(c.pClaim, c.pAgainst))));
   const decided = new Map(family.map((c, i) => {
     const pAdjusted = adjusted[i];
-    const decision: RateDecision = pAdjusted >= ALPHA ? 'inconclusive' : c.pClaim < c.pAgainst ? 'reproduced' : 'not reproduced';
+    const decision: RateDecision = !(pAdjusted < ALPHA) ? 'inconclusive' : c.pClaim < c.pAgainst ? 'reproduced' : 'not reproduced';
     return [c.key, { ...c, pAdjusted, family: family.length, decision, detectable: detectable(c.effect.sd, c.effect.n, ALPHA / family.length) }];
   }));
   const owners = new Map<string, string[]>();
@@ -266,8 +281,8 @@ export function decide(findings: FindingVerdict[]): FindingVerdict[] {
 }
 
 /** Verdicts of an experiment's findings over its rows, decided among themselves. */
-export function findingVerdicts(spec: { name: string; metric: MetricName; findings?: Finding[] }, rows: Rows): FindingVerdict[] {
-  return decide((spec.findings ?? []).map((f) => judgeFinding(f, spec.name, spec.metric, rows)));
+export function findingVerdicts(spec: { name: string; metric: MetricName; findings?: Finding[] }, rows: Rows, failed?: Map<string, number[]>): FindingVerdict[] {
+  return decide((spec.findings ?? []).map((f) => judgeFinding(f, spec.name, spec.metric, rows, failed)));
 }
 
 /** A finding at a glance: its verdict and, per part, a count (k/n) or an effect with its interval. */

@@ -165,7 +165,8 @@ export function targetStrategy(cfg: TrainConfig, n: number): TargetStrategy {
 export function alternationCacheBytes(cfg: TrainConfig, trainImages: number, pixelsPerImage: number): number | null {
   if (cfg.target.kind !== 'alternation') return null;
   const steps = Math.floor(trainImages / cfg.batchSize);
-  const k = cfg.target.every === 'epoch' ? steps : Math.min(cfg.target.every, steps);
+  // A k-step block runs across epochs: it is capped by the run's steps, not the epoch's.
+  const k = cfg.target.every === 'epoch' ? steps : Math.min(cfg.target.every, steps * cfg.epochs);
   const views = lossLayout(cfg.loss).views;
   return 4 * k * cfg.batchSize * views * (pixelsPerImage + cfg.projector.dim);
 }

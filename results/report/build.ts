@@ -88,11 +88,20 @@ function tfjsVersion(): string {
   }
 }
 
+/**
+ * The tables of every experiment with runs at the preset, their findings decided together:
+ * one correction over every comparison the report shows (its family). The dashboard's
+ * verdict badges use the same, so they agree with the report.
+ */
+export function reportTables(store: RunStore, preset: string): PaperTable[] {
+  const experiments = store.listExperiments().map((e) => e.spec as ExperimentSpec);
+  return decideTogether(experiments.map((s) => buildTable(store, s, preset)).filter((t) => t.lines.some((l) => l.outcome !== 'missing')));
+}
+
 /** Everything the reproduction report shows, from the store's runs at one preset. */
 export function buildReport(store: RunStore, preset: string): Report {
   const experiments = store.listExperiments().map((e) => e.spec as ExperimentSpec);
-  // One correction over the whole report: every experiment's comparisons are one family.
-  const tables = decideTogether(experiments.map((s) => buildTable(store, s, preset)).filter((t) => t.lines.some((l) => l.outcome !== 'missing')));
+  const tables = reportTables(store, preset);
   const shown = new Set(tables.map((t) => t.experiment));
   const runs: RunSummary[] = experiments.filter((s) => shown.has(s.name)).flatMap((s) => store.runSummaries(s.name)).filter((r) => r.preset === preset);
   const full = new Map(store.findRuns().map((r) => [r.id, r]));

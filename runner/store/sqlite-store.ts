@@ -127,7 +127,10 @@ export class SqliteStore implements RunStore {
       if (!this.holds(runId, owner)) return false;
       const points = this.metrics(from.id);
       this.replaceMetrics(runId, owner, points);
-      this.db.update(schema.runs).set({ backend: from.backend, device: from.device, reusedFrom: from.id }).where(this.owned(runId, owner)).run();
+      // The copy is the source's result: it keeps the backend, device and code that computed it.
+      this.db.update(schema.runs).set({
+        backend: from.backend, device: from.device, reusedFrom: from.id, gitCommit: from.gitCommit, packageVersion: from.packageVersion, host: from.host,
+      }).where(this.owned(runId, owner)).run();
       return this.finish(runId, owner, from.status as 'finished' | 'diverged');
     }).immediate();
   }

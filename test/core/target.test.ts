@@ -1,7 +1,8 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../core/backend.ts';
-import { TargetBank, targetStrategy } from '../../core/components/target.ts';
+import { alternationCacheBytes, TargetBank, targetStrategy } from '../../core/components/target.ts';
+import { encode } from '../../core/nets/siamese.ts';
 import type { TargetSpec, TrainConfig } from '../../core/config.ts';
 import { loadDataset } from '../../core/data/load.ts';
 import { makeViews } from '../../core/data/views.ts';
@@ -72,6 +73,24 @@ test.serial('a block of k steps runs across epoch boundaries: k counts SGD steps
   t.true(Math.abs(k10[spe] - epoch[spe]) > 1e-4, 'step 9 still uses the targets of step 1 under k = 10, fresh ones under 1-epoch');
 });
 
+test.serial('moving-average targets: the term whose target is view j gets eta from view j alone on first sight', async (t) => {
+  const cfg = tinyConfig({ predictor: { kind: 'none' }, target: { kind: 'moving-average', momentum: 0.8, init: 'first', normalize: false } });
+  const data = loadDataset(cfg.data);
+  const ctx = stepContext(cfg, 3, 0.1);
+  const fmt = { size: data.train.height, channels: 3, mean: data.mean, std: data.std };
+  const indices = Int32Array.from({ length: cfg.batchSize }, (_, i) => i);
+  const views = makeViews(data.train, cfg.augment, fmt, { indices, views: 2, seed: 3 }).map((a) => tf.tensor4d(a, [cfg.batchSize, fmt.size, fmt.size, 3]));
+  const strategy = targetStrategy(cfg, data.train.n);
+  const [targets] = await strategy.prepare(ctx.net, [{ views, indices }]);
+  const own = views.map((v) => tf.tidy(() => encode(ctx.net, v, 'target')));
+  const diff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+  t.true(diff(targets![0]!, own[0]) < 1e-6 && diff(targets![1]!, own[1]) < 1e-6, 'view j\'s target is F(view j)');
+  t.true(diff(targets![0]!, targets![1]!) > 1e-3, 'the two views\' targets differ: neither is their mean');
+  tf.dispose([...views, ...own]);
+  strategy.release();
+  ctx.dispose();
+});
+
 /** Steps at a constant lr on the embedded data, with the config's target strategy. */
 async function runSteps(cfg: TrainConfig, steps: number, lr: number): Promise<{ loss: number; zStd: number }> {
   const data = loadDataset(cfg.data);
@@ -110,4 +129,7 @@ test('an alternation cache over the limit is refused before anything runs', (t) 
   t.regex(err!.message, /alternation, row "1-epoch": target\.every="epoch" would cache 50 MiB of views and targets, over target\.maxCacheMB=16/);
   for (const preset of ['tiny', 'small', 'fashion', 'paper'] as const) t.notThrows(() => expandGrid(EXPERIMENTS.alternation, { preset }), preset);
   t.deepEqual(expandGrid(EXPERIMENTS['moving-average'], { preset: 'small' }).cells.map((c) => c.config.predictor.kind), ['none', 'none']);
+  // A 100-step block spans epochs at small (31 steps each): it caches 100 batches, not 31.
+  const k100 = expandGrid(EXPERIMENTS.alternation, { preset: 'small' }).cells.find((c) => c.rowLabel === '100-step')!.config;
+  t.is(alternationCacheBytes(k100, 2000, 32 * 32 * 3), 4 * 100 * 64 * 2 * (32 * 32 * 3 + 256));
 });

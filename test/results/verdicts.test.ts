@@ -38,7 +38,7 @@ test('the rate rule: 5/5 reproduces, 3/5 and 4/5 cannot tell, 0/5 does not (one-
   t.is(rateDecision(3, 3).decision, 'inconclusive', '3/3: the lower bound 0.37 is below ½');
   const three = verdict({ kind: 'collapses', row: 'n' }, rows({ n: [collapsed(0), collapsed(1), collapsed(2), acc(3, 80), acc(4, 81)] }));
   t.is(three.verdict, 'inconclusive');
-  t.regex(three.evidence, /"n" collapsed \(z collapsed and representation lost\) 3\/5 \(95% bounds 19–92%\)/);
+  t.regex(three.evidence, /"n" collapsed \(z collapsed and representation lost\) 3\/5 \(95% bounds 19–92%;/);
   t.is(verdict({ kind: 'collapses', row: 'n' }, rows({ n: seeds5.map(collapsed) })).verdict, 'reproduced');
   t.is(verdict({ kind: 'collapses', row: 'n' }, rows({ n: seeds5.map((s) => acc(s, 80)) })).verdict, 'not reproduced');
 });
@@ -61,6 +61,9 @@ test('a frozen predictor "fails" only when its loss stays high, z is not collaps
   const frozen = (s: number, loss: number) => run(s, { loss, zStd: 0.045, knn: 0.5, values: { knn_acc: 0.5, linear_acc: 0.5 } });
   t.is(verdict({ kind: 'fails', row: 'b' }, rows({ b: seeds5.map((s) => frozen(s, -0.22)) })).verdict, 'reproduced');
   t.is(verdict({ kind: 'fails', row: 'b' }, rows({ b: seeds5.map((s) => frozen(s, -0.9)) })).verdict, 'not reproduced', 'a low loss is not Table 1b');
+  // A frozen h keeps the loss off −1 even when z collapses: z_std alone must say so.
+  const zGone = seeds5.map((s) => ({ ...frozen(s, -0.3), zStd: 0.0001 }));
+  t.is(verdict({ kind: 'fails', row: 'b' }, rows({ b: zGone })).verdict, 'not reproduced', 'z collapsed under a frozen predictor is a collapse, not a failure to learn');
 });
 
 test('instability: the within-epoch loss std above the reference, paired, and no collapse; all-diverged is not oscillation', (t) => {
@@ -69,7 +72,9 @@ test('instability: the within-epoch loss std above the reference, paired, and no
   const ok = verdict({ kind: 'unstable', row: 's', than: 'c' }, rows({ s: shaky, c: calm }));
   t.is(ok.verdict, 'reproduced');
   t.regex(ok.evidence, /"s" − "c" = 0\.1\d+ \[.*\] \(n=5; claim > 0 \(within-epoch loss std\)\).* · \[reproduced\] "s" neither diverges nor collapses z 5\/5/);
-  t.is(verdict({ kind: 'unstable', row: 's', than: 'c' }, rows({ s: seeds5.map(diverged), c: calm })).verdict, 'not reproduced', 'every seed diverged: not the paper\'s oscillation');
+  const allDiverged = verdict({ kind: 'unstable', row: 's', than: 'c' }, rows({ s: seeds5.map(diverged), c: calm }));
+  t.is(allDiverged.verdict, 'inconclusive', 'every seed diverged: neither the paper\'s oscillation nor evidence against it');
+  t.regex(allDiverged.evidence, /every seed diverged/);
   const collapsing = seeds5.map((s, i) => ({ ...collapsed(s), lossStd: 0.2 + i / 100 }));
   t.is(verdict({ kind: 'unstable', row: 's', than: 'c' }, rows({ s: collapsing, c: calm })).verdict, 'not reproduced', 'Table 3d is not a collapse');
   t.is(verdict({ kind: 'unstable', row: 's', than: 'c' }, rows({ s: shaky.slice(0, 2), c: calm })).verdict, 'inconclusive', 'two seeds are too few');
@@ -125,6 +130,19 @@ test('a diverged seed in a comparison is named, and the comparison cannot be jud
   t.regex(v.evidence, /seed\(s\) 1004 diverged/);
 });
 
+test('a comparison needs the same seeds in both rows, a spread, and every run finished; a failed run is named', (t) => {
+  const a = seeds5.map((s) => acc(s, 70));
+  const b3 = seeds5.slice(0, 3).map((s, i) => acc(s, 80 + i / 10));
+  t.regex(verdict({ kind: 'below', row: 'a', than: 'b' }, rows({ a, b: b3 })).evidence, /seed\(s\) 1003, 1004 ran in one row only/);
+  const flat = verdict({ kind: 'below', row: 'a', than: 'b' }, rows({ a, b: seeds5.map((s) => acc(s, 80)) }));
+  t.is(flat.verdict, 'inconclusive');
+  t.regex(flat.evidence, /with no spread the t-test is undefined/);
+  const crashed = decide([judgeFinding(finding({ kind: 'trains', row: 'a' }), 'e', 'linear_acc', rows({ a: a.slice(0, 4) }), new Map([['a', [1004]]]))])[0];
+  t.is(crashed.verdict, 'inconclusive');
+  t.regex(crashed.evidence, /seed\(s\) 1004 of "a" failed \(crashed or killed\)/);
+  t.deepEqual(holm([0.01, NaN, 0.02]).map((p) => +p.toFixed(3)), [0.03, 1, 0.04], 'a p that is not a number counts as 1');
+});
+
 test('a row mixing configurations, backends or commits is refused, with why', (t) => {
   const mixedCfg = rows({ x: [acc(0, 80, 'one'), acc(1, 80, 'two'), acc(2, 80, 'one')] });
   const v = verdict({ kind: 'trains', row: 'x' }, mixedCfg);
@@ -153,7 +171,7 @@ test('verdicts judge linear-probe accuracy, and fall back to kNN where no probe 
 });
 
 test('a test shared by two findings is one comparison in the family and each says what it shares', (t) => {
-  const r = rows({ a: seeds5.map((s) => acc(s, 70)), b: seeds5.map((s) => acc(s, 80)) });
+  const r = rows({ a: seeds5.map((s) => acc(s, 70)), b: seeds5.map((s, i) => acc(s, 80 + i / 10)) });
   const f1 = judgeFinding(finding({ kind: 'below', row: 'a', than: 'b' }, { id: 'one' }), 'e1', 'linear_acc', r);
   const f2 = judgeFinding(finding({ kind: 'below', row: 'a', than: 'b' }, { id: 'two' }), 'e2', 'linear_acc', r);
   const [d1, d2] = decide([f1, f2]);

@@ -117,3 +117,20 @@ test('the experiment spec round-trips and updates in place', (t) => {
   t.throws(() => s.getRun(99), { message: 'run 99 not found' });
   s.close();
 });
+
+test('a reused result keeps the environment of the run that computed it: backend, commit, version, host', (t) => {
+  const s = new SqliteStore(':memory:');
+  s.saveExperiment('e', 'E', { rows: [] });
+  s.saveExperiment('f', 'F', { rows: [] });
+  const src = s.enqueue(cell('shared'), env);
+  s.claim(src.id, a, rule());
+  s.setBackend(src.id, a.owner, 'native-cpu', 'onnxruntime');
+  s.logMetrics(src.id, a.owner, [{ name: 'loss', epoch: 1, step: 10, value: -0.9 }]);
+  s.finish(src.id, a.owner, 'finished');
+  const later: Claimant = { packageVersion: '9.9.9', gitCommit: 'later', host: 'other', pid: 3, owner: 'other:3:c' };
+  const copy = s.enqueue({ ...cell('shared'), experiment: 'f' }, later);
+  t.true(s.claim(copy.id, later, rule()));
+  t.true(s.reuse(copy.id, later.owner, s.findResult('shared', 'f')!));
+  t.like(s.getRun(copy.id), { status: 'finished', backend: 'native-cpu', device: 'onnxruntime', gitCommit: 'abc', packageVersion: '0.0.0', host: 'h', reusedFrom: src.id });
+  s.close();
+});

@@ -5,9 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { releaseBackend, useBackend, type BackendChoice } from '../core/backend.ts';
-import { trainStep } from '../core/train-step.ts';
-import { randomViews, stepContext } from '../test/helpers/tiny.ts';
-import { BENCH_MODELS, type BenchModel } from './step.ts';
+import { BENCH_MODELS, openStepTimer, type BenchModel } from './step.ts';
 
 const model = (process.argv[2] ?? 'resnet18-narrow') as BenchModel;
 const batch = Number(process.argv[3] ?? 64);
@@ -16,12 +14,11 @@ if (!(model in BENCH_MODELS) || !Number.isInteger(batch) || batch < 2) {
   process.exit(2);
 }
 const backend = await useBackend((process.env.SIMSIAM_BACKEND ?? 'auto') as BackendChoice);
-const ctx = stepContext(structuredClone(BENCH_MODELS[model]));
-const views = randomViews(2, batch, 32, 1);
-await trainStep(ctx, views);
+const timer = openStepTimer(model, batch);
+await timer.time(1);
 const t0 = performance.now();
 const prof = await tf.profile(async () => {
-  await trainStep(ctx, views);
+  await timer.time(1);
 });
 const total = performance.now() - t0;
 const by = new Map<string, { ms: number; calls: number }>();
@@ -37,6 +34,5 @@ process.stdout.write(`${backend.name} (${backend.threads} thread(s)) ${model} ba
 for (const [name, e] of rows.slice(0, 16)) {
   process.stdout.write(`  ${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms ${(100 * e.ms / sum).toFixed(1).padStart(5)}%  x${e.calls}\n`);
 }
-tf.dispose(views);
-ctx.dispose();
+timer.dispose();
 releaseBackend();

@@ -4,8 +4,7 @@ import type { TrainConfig } from '../core/config.ts';
 import { lossLayout } from '../core/components/loss.ts';
 import { patternsDataset } from '../core/data/patterns.ts';
 import { makeViews } from '../core/data/views.ts';
-import { buildSiamese } from '../core/nets/siamese.ts';
-import { Sgd } from '../core/optimizer.ts';
+import { buildTrainee } from '../core/trainee.ts';
 import { trainStep } from '../core/train-step.ts';
 import { simsiamCifar } from '../experiments/simsiam.ts';
 
@@ -76,11 +75,9 @@ export const benchConfig = (model: BenchModel, batch: number): TrainConfig => ({
 /** Build `model` at `batch` on the active backend, with random 32x32 RGB views. */
 export function openStepTimer(model: BenchModel, batch: number): StepTimer {
   const cfg = benchConfig(model, batch);
-  const net = buildSiamese(cfg, 3);
-  const encoderOpt = new Sgd(cfg.optimizer, net.encoderVars);
-  const predictorOpt = new Sgd(cfg.optimizer, net.predictorVars);
+  const trainee = buildTrainee(cfg, 3);
   const views = Array.from({ length: lossLayout(cfg.loss).views }, () => tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D);
-  const ctx = { cfg, net, encoderOpt, predictorOpt, encoderLr: 0.01, predictorLr: 0.01 };
+  const ctx = { cfg, ...trainee, encoderLr: 0.01, predictorLr: 0.01 };
   return {
     time: async (n) => {
       const ms: number[] = [];
@@ -94,9 +91,7 @@ export function openStepTimer(model: BenchModel, batch: number): StepTimer {
     tensors: () => tf.memory().numTensors,
     dispose: () => {
       tf.dispose(views);
-      encoderOpt.dispose();
-      predictorOpt.dispose();
-      net.dispose();
+      trainee.dispose();
     },
   };
 }

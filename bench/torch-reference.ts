@@ -30,9 +30,14 @@ export const TORCH_MISSING =
   'the PyTorch reference needs python3 with torch: on Debian, `apt-get install python3-torch libopenblas0-pthread`; ' +
   'elsewhere `pip install torch`, and point SIMSIAM_PYTHON at that interpreter';
 
-/** Null when torch imports; otherwise why not and how to get it. */
+/**
+ * Null when torch works as the reference uses it; otherwise why not and how to get it.
+ * A bare `import torch` is not enough: an emptied package directory imports as a
+ * namespace package, so the probe builds a layer and runs it, as torch_step.py does.
+ */
 export function torchUnavailable(): string | null {
-  const r = spawnSync(torchPython(), ['-c', 'import torch'], { encoding: 'utf8', env: torchEnv() });
+  const probe = 'import torch, torch.nn as nn; nn.Conv2d(1, 1, 3)(torch.zeros(1, 1, 4, 4)).sum().backward(); print(torch.__version__)';
+  const r = spawnSync(torchPython(), ['-c', probe], { encoding: 'utf8', env: torchEnv() });
   if (r.error) return `${torchPython()} could not be run (${r.error.message}); ${TORCH_MISSING}`;
   return r.status === 0 ? null : `${torchPython()} cannot import torch; ${TORCH_MISSING}`;
 }

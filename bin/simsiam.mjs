@@ -6,5 +6,5 @@ import { register } from 'tsx/esm/api';
 register();
 // A user's .ts spec outside this package (no "type": "module" above it) loads as CommonJS.
 registerCjs();
-const { main } = await import('../runner/cli.ts');
+const { main } = await import('../cli/main.ts');
 await main(process.argv);

@@ -9,11 +9,11 @@ import { zStdReference } from './eval/collapse.ts';
 import { extractFeatures } from './eval/features.ts';
 import { knnAccuracy } from './eval/knn.ts';
 import { linearProbeAccuracy } from './eval/linear.ts';
-import { buildSiamese, type SiameseNet } from './nets/siamese.ts';
-import { Sgd } from './optimizer.ts';
+import type { SiameseNet } from './nets/siamese.ts';
 import { Rng } from './rng.ts';
 import { cosineLr, scaledLr } from './schedule.ts';
 import { trainStep } from './train-step.ts';
+import { buildTrainee } from './trainee.ts';
 
 /** Monitors of one epoch; epoch 0 is the randomly initialised network (kNN only). */
 export interface EpochMetrics {
@@ -77,9 +77,8 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   const B = cfg.batchSize;
   const stepsPerEpoch = Math.floor(set.n / B); // drop_last, as the official implementation's loader
   if (stepsPerEpoch < 1) throw new Error(`batchSize ${B} is larger than the training set (${set.n} images)`);
-  const net = buildSiamese(cfg, set.channels);
-  const encoderOpt = new Sgd(cfg.optimizer, net.encoderVars);
-  const predictorOpt = new Sgd(cfg.optimizer, net.predictorVars);
+  const trainee = buildTrainee(cfg, set.channels);
+  const { net, encoderOpt, predictorOpt } = trainee;
   const peak = scaledLr(cfg.optimizer, B);
   const total = stepsPerEpoch * cfg.epochs;
   const warmup = Math.round(cfg.optimizer.warmupEpochs * stepsPerEpoch);
@@ -173,9 +172,7 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   } finally {
     strategy.release();
     await pipeline.close();
-    encoderOpt.dispose();
-    predictorOpt.dispose();
-    net.dispose();
+    trainee.dispose();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { MetricName } from './spec.ts';
+import type { MetricName } from './metrics.ts';
 
 /**
  * A claim of the paper that an experiment tests, as a predicate over the results of its

@@ -5,12 +5,8 @@ import type { PresetName } from './presets.ts';
 /** Partial configuration, recursively: what a table row changes on top of the preset. */
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
-/**
- * Metric names recorded per epoch (and once at the end for linear_acc). `loss_std` and
- * `loss_max` are the std and the largest value of the per-step loss within the epoch.
- */
-export const METRICS = ['loss', 'z_std', 'knn_acc', 'linear_acc', 'lr', 'loss_std', 'loss_max'] as const;
-export type MetricName = (typeof METRICS)[number];
+export { METRICS, type MetricName } from './metrics.ts';
+import type { MetricName } from './metrics.ts';
 
 /** One row of the paper's table: a named variant and the paper's reported number for it. */
 export interface TableRow {

@@ -88,6 +88,6 @@ export function describeRun(r: RunEvidence): string {
   const o = outcomeOf(r);
   if (o.diverged) return `seed ${r.seed}: diverged (${r.nonFinite ? 'non-finite loss' : `loss ${r.loss}`})`;
   const what = OUTCOME_PARTS.filter(([k]) => o[k]).map(([, label]) => label).join(', ') || 'neither trains nor collapsed';
-  return `seed ${r.seed}: loss ${r.loss?.toFixed(3) ?? '–'}, z_std ${r.zStd?.toFixed(4) ?? '–'} (collapsed below ${zCollapseBound(r.dim).toFixed(4)}), ` +
+  return `seed ${r.seed}: loss ${r.loss?.toFixed(3) ?? '–'}, z_std ${r.zStd?.toFixed(4) ?? '–'} (collapse bound ${zCollapseBound(r.dim).toFixed(4)}), ` +
     `kNN ${pct(r.knn)} (init ${pct(r.knn0)})${r.linear != null ? `, linear ${pct(r.linear)}` : ''} → ${what}`;
 }

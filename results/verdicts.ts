@@ -140,7 +140,7 @@ function rate(rows: Rows, row: string, kind: FindingTest['kind'], holds: (o: Out
   const r = rateDecision(k, runs.length);
   return {
     kind, key, decision: r.decision, count: { k, n: runs.length },
-    summary: `"${row}" ${what} ${k}/${runs.length} (95% bounds ${(100 * r.lower).toFixed(0)}–${(100 * r.upper).toFixed(0)}%; per run, by the outcome rule on kNN against random init)`,
+    summary: `"${row}" ${what} ${k}/${runs.length} (95% bounds ${(100 * r.lower).toFixed(0)}–${(100 * r.upper).toFixed(0)}%; outcomes judged on kNN against random init)`,
   };
 }
 

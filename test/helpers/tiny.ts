@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../core/config.ts';
-import { buildSiamese, type SiameseNet } from '../../core/nets/siamese.ts';
-import { Sgd } from '../../core/optimizer.ts';
+import type { SiameseNet } from '../../core/nets/siamese.ts';
+import { buildTrainee } from '../../core/trainee.ts';
 import type { StepContext } from '../../core/train-step.ts';
 import { PRESETS } from '../../experiments/presets.ts';
 
@@ -12,17 +12,7 @@ export function tinyConfig(over: Partial<TrainConfig> = {}): TrainConfig {
 
 /** A step context with fresh networks and optimizers; dispose() frees them. */
 export function stepContext(cfg: TrainConfig, channels = 3, lr = 0.05): StepContext & { dispose(): void; net: SiameseNet } {
-  const net = buildSiamese(cfg, channels);
-  const encoderOpt = new Sgd(cfg.optimizer, net.encoderVars);
-  const predictorOpt = new Sgd(cfg.optimizer, net.predictorVars);
-  return {
-    cfg, net, encoderOpt, predictorOpt, encoderLr: lr, predictorLr: lr,
-    dispose() {
-      encoderOpt.dispose();
-      predictorOpt.dispose();
-      net.dispose();
-    },
-  };
+  return { cfg, ...buildTrainee(cfg, channels), encoderLr: lr, predictorLr: lr };
 }
 
 /** Deterministic random views [n, size, size, c]. */

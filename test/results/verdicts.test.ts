@@ -215,7 +215,7 @@ test('tables and verdicts count outcomes by the one rule, and carry one line per
   t.like(table.findings[0], { id: 'stopgrad-collapse', verdict: 'inconclusive', seeds: [0, 1, 2] });
   t.regex(table.findings[0].evidence, /"w\/o stop-grad" collapsed \(z collapsed and representation lost\) 2\/3/);
   t.regex(renderTables([table], 'md'), /^- \*\*stopgrad-collapse\*\*: \*inconclusive\* \(seeds 0, 1, 2\)\. Without stop-gradient .* \[inconclusive\] "w\/o stop-grad" collapsed/m);
-  t.regex(renderTables([table], 'md'), /^ {2}- "w\/o stop-grad" seed 2: loss -0\.999, z_std 0\.0010 \(collapsed below 0\.0156\), kNN 70\.0% \(init 49\.0%\), linear 71\.0% → z collapsed$/m);
+  t.regex(renderTables([table], 'md'), /^ {2}- "w\/o stop-grad" seed 2: loss -0\.999, z_std 0\.0010 \(collapse bound 0\.0156\), kNN 70\.0% \(init 49\.0%\), linear 71\.0% → z collapsed$/m);
   t.regex(renderTables([table], 'html'), /<li class="finding verdict-inconclusive"><strong>stopgrad-collapse<\/strong>/);
   t.regex(renderTables([table], 'csv'), /\nexperiment,finding,verdict,seeds,claim,evidence,per seed\nstopgrad,stopgrad-collapse,inconclusive,0 1 2,/);
   t.regex(renderTables([table], 'latex'), /\\item stopgrad-collapse: INCONCLUSIVE \(seeds 0,1,2\)/);

@@ -2,12 +2,12 @@ import { describeBackend, useBackend, type BackendChoice } from '../core/backend
 import { missingDataFiles } from '../core/data/load.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import { SpecError } from '../experiments/validate.ts';
-import { checkRedis } from './bullmq/connection.ts';
-import { RemoteExecutor } from './bullmq/remote-executor.ts';
-import { expandGrid, type Grid, type GridOptions } from './grid.ts';
-import { isStopping } from './shutdown.ts';
-import { openStore } from './store/open.ts';
-import { runSweep } from './sweep.ts';
+import { checkRedis } from '../runner/bullmq/connection.ts';
+import { RemoteExecutor } from '../runner/bullmq/remote-executor.ts';
+import { expandGrid, type Grid, type GridOptions } from '../runner/grid.ts';
+import { isStopping } from '../runner/shutdown.ts';
+import { openStore } from '../runner/store/open.ts';
+import { runSweep } from '../runner/sweep.ts';
 import { buildTable, type PaperTable } from '../results/tables.ts';
 
 export interface RunExperimentsOptions extends GridOptions {

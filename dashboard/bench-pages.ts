@@ -1,9 +1,9 @@
 // Page times of the dashboard on a large generated database:
-//   npx tsx bench/dashboard-pages.ts [runs=5000] [epochs=100]
+//   npx tsx dashboard/bench-pages.ts [runs=5000] [epochs=100]
 // Writes /tmp/dashboard-bench.db (runs x epochs x 5 metrics), serves it, and times each page (median of 5).
 // A fourth argument `reuse` keeps the database of an earlier run.
 import fs from 'node:fs';
-import { serveDashboard } from '../dashboard/server.ts';
+import { serveDashboard } from './server.ts';
 import { SqliteStore } from '../runner/store/sqlite-store.ts';
 import type { MetricPoint } from '../runner/store/run-store.ts';
 

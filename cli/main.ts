@@ -1,3 +1,4 @@
+import { SetupError } from '../core/user-error.ts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { missingDataFiles } from '../core/data/load.ts';
 import { BACKENDS, describeBackend, envThreads, releaseBackend, useBackend, type BackendChoice } from '../core/backend.ts';
@@ -125,7 +126,7 @@ Re-running the same command resumes; \`simsiam report\` writes the results up as
         const chosen = names.length ? names : known.map((e) => e.name);
         const tables = chosen.flatMap((n) => {
           const e = known.find((k) => k.name === n);
-          if (!e) throw new SpecError(`no experiment '${n}' in ${opts.db}; it has: ${known.map((k) => k.name).join(', ') || 'none (run one with `simsiam run`)'}`);
+          if (!e) throw new SetupError(`no experiment '${n}' in ${opts.db}; it has: ${known.map((k) => k.name).join(', ') || 'none (run one with `simsiam run`)'}`);
           return tablesByPreset(store, e.spec as Parameters<typeof buildTable>[1], opts.preset);
         });
         process.stdout.write(renderTables(tables, opts.format));
@@ -148,7 +149,7 @@ Examples:
       const store = openStore(opts.db, { readonly: true });
       try {
         const preset = opts.preset ?? commonestPreset(store);
-        if (!preset) throw new SpecError(`${opts.db} holds no runs yet: run \`simsiam reproduce\` first`);
+        if (!preset) throw new SetupError(`${opts.db} holds no runs yet: run \`simsiam reproduce\` first`);
         const text = renderReport(buildReport(store, preset), opts.format);
         if (opts.out) {
           fs.writeFileSync(opts.out, text);
@@ -202,7 +203,7 @@ Examples:
     }) => {
       if (opts.compare) {
         const missing = torchUnavailable();
-        if (missing) throw new SpecError(`--compare: ${missing}`);
+        if (missing) throw new SetupError(`--compare: ${missing}`);
       }
       const backend = await useBackend(opts.backend, { threads: opts.threads });
       if (!opts.json) process.stdout.write(`${describeBackend(backend)}\n`);
@@ -250,7 +251,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     // A user's mistake (a spec, a path, a port) gets one line and exit 2; a bug keeps its stack.
-    const user = err instanceof SpecError ? err.message : describeUserError(err);
+    const user = describeUserError(err);
     process.stderr.write(`simsiam: ${user ?? (err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
     process.exitCode = user != null ? 2 : 1;
   } finally {

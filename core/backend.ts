@@ -1,3 +1,4 @@
+import { BackendError } from './user-error.ts';
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -118,7 +119,7 @@ export async function useBackend(choice: BackendChoice = 'auto', opts: { threads
       const why = firstLine(err);
       if (choice !== 'auto') {
         // A user's choice that this machine cannot meet: the CLI prints it as one line.
-        throw Object.assign(new Error(`backend '${name}' could not be loaded: ${why}. ${hint(name)}`), { code: 'SIMSIAM_BACKEND' });
+        throw new BackendError(`backend '${name}' could not be loaded: ${why}. ${hint(name)}`);
       }
       skipped.push(`${name}: ${why}`);
     }

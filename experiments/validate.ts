@@ -1,14 +1,11 @@
+import { UserError } from '../core/user-error.ts';
 import { z } from 'zod';
 import type { TrainConfig } from '../core/config.ts';
 import { trainConfigSchema } from './schema.ts';
 
 /** A configuration or override that cannot run; the message names each path, value and what is allowed. */
-export class SpecError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SpecError';
-  }
-}
+/** A spec, override or option that cannot run: names the field and the allowed values. */
+export class SpecError extends UserError {}
 
 function valueAt(obj: unknown, path: PropertyKey[]): unknown {
   return path.reduce<unknown>((o, k) => (o != null && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k] : undefined), obj);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { alternationCacheBytes } from '../core/components/target.ts';
 import type { DataSpec, TrainConfig } from '../core/config.ts';
+import { CIFAR10_SHAPE } from '../core/data/cifar10.ts';
+import { FASHION_MNIST_SHAPE } from '../core/data/fashion-mnist.ts';
 import { PRESETS, type PresetName } from '../experiments/presets.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import { applyOverrides, isValidConfig, mergeConfig, parseOverride, setOverride, SpecError, validateConfig, type Override } from '../experiments/validate.ts';
@@ -50,8 +52,8 @@ export function cellHash(config: TrainConfig): string {
 export function trainSize(d: DataSpec): number | null {
   switch (d.kind) {
     case 'patterns': return d.train;
-    case 'fashion-mnist': return d.trainLimit ?? 60000;
-    case 'cifar10': return d.trainLimit ?? 50000;
+    case 'fashion-mnist': return d.trainLimit ?? FASHION_MNIST_SHAPE.train;
+    case 'cifar10': return d.trainLimit ?? CIFAR10_SHAPE.train;
   }
 }
 
@@ -59,8 +61,8 @@ export function trainSize(d: DataSpec): number | null {
 function pixels(d: DataSpec): number {
   switch (d.kind) {
     case 'patterns': return d.size * d.size * 3;
-    case 'fashion-mnist': return 28 * 28;
-    case 'cifar10': return 32 * 32 * 3;
+    case 'fashion-mnist': return FASHION_MNIST_SHAPE.height * FASHION_MNIST_SHAPE.width * FASHION_MNIST_SHAPE.channels;
+    case 'cifar10': return CIFAR10_SHAPE.height * CIFAR10_SHAPE.width * CIFAR10_SHAPE.channels;
   }
 }
 

@@ -1,12 +1,15 @@
+import { UserError } from '../core/user-error.ts';
+
 /**
- * The errors that come from what a user gave (a database path, a port, a file) rather
- * than from a bug: one line saying what to do, or null for anything else.
+ * The errors that come from what a user gave or has rather than from a bug: a UserError,
+ * or a system error about a database path, a port, a file. One line saying what to do,
+ * or null for anything else.
  */
 export function describeUserError(err: unknown): string | null {
+  if (err instanceof UserError) return err.message;
   if (!(err instanceof Error)) return null;
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
   switch (e.code) {
-    case 'SIMSIAM_BACKEND': return e.message;
     case 'EADDRINUSE': return `port ${e.port} on ${e.address} is in use; pick another with --port (0 takes any free one)`;
     case 'EADDRNOTAVAIL': return `cannot bind to ${e.address}: not an address of this machine; check --host`;
     case 'EACCES': return e.syscall === 'listen' ? `not allowed to listen on port ${e.port}; use a port above 1023` : `permission denied: ${e.path ?? e.message}`;

@@ -4,6 +4,8 @@ import { limitSet, type Dataset, type ImageSet } from './dataset.ts';
 import { DataFileError } from './files.ts';
 
 const RECORD = 1 + 32 * 32 * 3;
+/** The data set's size and image shape, known before its files are read. */
+export const CIFAR10_SHAPE = { train: 50000, test: 10000, height: 32, width: 32, channels: 3 } as const;
 export const CIFAR_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
 export const CIFAR_TEST_FILES = ['test_batch.bin'];
 export const CIFAR_HINT = 'Download the "CIFAR-10 binary version" and set data.dir to its cifar-10-batches-bin folder.';

@@ -2,6 +2,8 @@ import { channelStats, limitSet, type Dataset, type ImageSet } from './dataset.t
 import { DataFileError, readMaybeGz } from './files.ts';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+/** The data set's size and image shape, known before its files are read. */
+export const FASHION_MNIST_SHAPE = { train: 60000, test: 10000, height: 28, width: 28, channels: 1 } as const;
 export const FASHION_MNIST_HINT = 'Install it with `apt-get install dataset-fashion-mnist`, or set data.dir to the folder holding the IDX files.';
 
 /** Parse an IDX file (big-endian header: magic 0x0000 0x08 ndim, then dims) of unsigned bytes. */

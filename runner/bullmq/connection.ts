@@ -1,3 +1,4 @@
+import { SetupError } from '../../core/user-error.ts';
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { SpecError } from '../../experiments/validate.ts';
@@ -40,7 +41,7 @@ export async function checkRedis(url: string, timeoutMs = 3000): Promise<void> {
       new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)),
     ]);
   } catch (err) {
-    throw new SpecError(`cannot reach Redis at ${url}: ${(err as Error).message}. Start one (e.g. \`redis-server\`) or fix --redis.`);
+    throw new SetupError(`cannot reach Redis at ${url}: ${(err as Error).message}. Start one (e.g. \`redis-server\`) or fix --redis.`);
   } finally {
     client.disconnect();
   }

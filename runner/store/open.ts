@@ -1,5 +1,5 @@
+import { SetupError } from '../../core/user-error.ts';
 import fs from 'node:fs';
-import { SpecError } from '../../experiments/validate.ts';
 import type { RunStore } from './run-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
@@ -9,7 +9,7 @@ import { SqliteStore } from './sqlite-store.ts';
  */
 export function openStore(file: string, opts: { readonly?: boolean } = {}): RunStore {
   if (opts.readonly && !fs.existsSync(file)) {
-    throw new SpecError(`${file} does not exist: run an experiment first, e.g. \`simsiam run stopgrad\``);
+    throw new SetupError(`${file} does not exist: run an experiment first, e.g. \`simsiam run stopgrad\``);
   }
   if (opts.readonly) {
     try {

@@ -26,7 +26,7 @@ const small = {
 export const PRESETS = {
   small,
   /**
-   * small with 16-pixel images, twice the images and twice the epochs (1250 steps), the
+   * small with 16-pixel images, twice the images and twice the epochs (1240 steps), the
    * same lr rule (docs/findings-at-scale.md). At 32 pixels the patterns are easy enough
    * that a network invariant to the augmentations reaches the loss's minimum without
    * collapsing (no predictor: loss -0.995 and kNN 86% at 30 epochs); at 16 they are

@@ -7,7 +7,7 @@ import type { Grid } from './grid.ts';
 import { fmtDuration } from './progress.ts';
 import { openStore } from './store/open.ts';
 import { DONE_STATUSES, type RunStatus } from './store/run-store.ts';
-import { cellLabel } from './sweep.ts';
+import { cellLabel } from './sweep-summary.ts';
 
 export interface DryRunOptions {
   db: string;

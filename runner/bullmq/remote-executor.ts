@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { BackendChoice } from '../../core/backend.ts';
 import type { Cell } from '../grid.ts';
+import type { CellHandle, Executor } from '../executor.ts';
 import type { CellHandlers, CellOutcome } from '../local-executor.ts';
 import { bullConnection } from './connection.ts';
 import { jobId, type CellPayload, type CellProgressUpdate, type CellReturn } from './payload.ts';
@@ -16,14 +17,23 @@ const POLL_MS = 500;
  * the same messages a local cell process sends. The result stays in Redis until the
  * caller has stored it and calls `acknowledge`.
  */
-export class RemoteExecutor {
+export class RemoteExecutor implements Executor {
   readonly queue: Queue;
 
   constructor(redis: string, queueName: string) {
     this.queue = new Queue(queueName, { connection: bullConnection(redis) });
   }
 
-  run(cell: Cell, backend: BackendChoice, h: CellHandlers): { done: Promise<CellOutcome>; kill(): void; acknowledge(): Promise<void> } {
+  describe(): string {
+    return `as jobs on queue '${this.queue.name}'`;
+  }
+
+  /** Every pending cell is a job at once; the workers take them as they can. */
+  slots(pending: number): number {
+    return pending;
+  }
+
+  run(cell: Cell, backend: BackendChoice, h: CellHandlers): CellHandle & { acknowledge(): Promise<void> } {
     const id = jobId(cell.experiment, cell.hash);
     const payload: CellPayload = { experiment: cell.experiment, cellHash: cell.hash, config: cell.config, backend };
     let stopped = false;

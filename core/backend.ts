@@ -1,103 +1,25 @@
-import { BackendError } from './user-error.ts';
 import * as tf from '@tensorflow/tfjs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { registerWasmKernels } from './kernels/register.ts';
-import { registerNativeKernels } from './native/kernels.ts';
-import { loadOrt, type Ort } from './native/ort.ts';
-import { installLowMemoryGradients } from './kernels/low-memory-gradients.ts';
-import { startThreadedWasm } from './wasm-threads.ts';
-import { adapterHint, describeAdapter, probeAdapter, startDawn, stopDawn, type GpuAdapter } from './webgpu.ts';
+import { BACKEND_BY_NAME, BACKEND_LIST } from './backends/index.ts';
+import { installLowMemoryGradients } from './backends/engine-patch.ts';
+import type { BackendName, LoadedBackend } from './backends/types.ts';
+import { describeAdapter } from './backends/webgpu/dawn.ts';
+import { BackendError } from './user-error.ts';
+
+export type { BackendName } from './backends/types.ts';
 
 /**
- * Backends in the order `auto` tries them: the fastest that loads wins. The GPUs first;
- * `auto` takes `webgpu` only on a hardware adapter.
+ * Choosing the compute backend. The backends themselves are folders of core/backends,
+ * listed in core/backends/index.ts in the order `auto` tries them.
  */
-export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'native-cpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export const BACKENDS = BACKEND_LIST.map((b) => b.name) as readonly BackendName[];
 export type BackendChoice = BackendName | 'auto';
 
-export interface BackendInfo {
-  name: BackendName;
-  /** What tfjs calls it (`tensorflow` for both native packages). */
-  tfName: string;
-  threads: number;
-  simd: boolean;
+export interface BackendInfo extends LoadedBackend {
   /** Why each faster backend was skipped, for the log. */
   skipped: string[];
-  /** The native library under native-cpu, with its version. */
-  library?: string;
-  /** The adapter under webgpu. */
-  adapter?: GpuAdapter;
 }
 
-const require = createRequire(import.meta.url);
 let active: BackendInfo | null = null;
-let wasmConfigured = false;
-let ort: Ort | null = null;
-
-async function startWasm(threads: number): Promise<typeof import('@tensorflow/tfjs-backend-wasm')> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  if (!wasmConfigured) {
-    const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-    wasm.setWasmPaths(dist + path.sep);
-    wasm.setThreadsCount(threads);
-    registerWasmKernels();
-    wasmConfigured = true;
-    // One thread: the single-threaded SIMD binary, tfjs's own choice in Node.
-    if (threads > 1) await startThreadedWasm(dist, threads);
-  }
-  if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
-  return wasm;
-}
-
-async function tryLoad(name: BackendName, threads: number, auto: boolean): Promise<Omit<BackendInfo, 'skipped'>> {
-  switch (name) {
-    case 'webgpu': {
-      if (auto) {
-        // Probed apart first: auto must not load a software adapter or a crashing driver.
-        const probed = await probeAdapter();
-        if (!probed) throw new Error('no WebGPU adapter');
-        if (probed.software) throw new Error(`only a software adapter (${describeAdapter(probed)}), slower than the CPU backends; --backend webgpu takes it`);
-      }
-      const adapter = await startDawn();
-      if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs\'s webgpu backend failed to initialise');
-      return { name, tfName: 'webgpu', threads: 1, simd: false, adapter };
-    }
-    case 'native-cpu': {
-      // The heavy kernels run in onnxruntime on `threads` threads; wasm keeps the light
-      // ones on its single-threaded binary. Loaded first, so a missing library leaves
-      // wasm untouched for `auto`'s next choice.
-      ort ??= loadOrt(threads);
-      await startWasm(1);
-      registerNativeKernels(ort);
-      return { name, tfName: 'wasm', threads: ort.threads, simd: true, library: `onnxruntime ${ort.version}` };
-    }
-    case 'tensorflow-gpu':
-    case 'tensorflow': {
-      // Optional dependencies: absent where libtensorflow could not be downloaded at install.
-      await import(name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
-      if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node registered no backend');
-      return { name, tfName: 'tensorflow', threads: os.cpus().length, simd: true };
-    }
-    case 'wasm': {
-      if (ort) throw new Error('this process already runs native-cpu, whose kernels replace wasm\'s');
-      const wasm = await startWasm(threads);
-      return {
-        name,
-        tfName: 'wasm',
-        threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? wasm.getThreadsCount() : 1,
-        simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT') as boolean,
-      };
-    }
-    case 'cpu':
-      if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialise');
-      // Its first-use banner only advertises tfjs-node, which `auto` already tried.
-      (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-      return { name, tfName: 'cpu', threads: 1, simd: false };
-  }
-}
 
 /**
  * Select the compute backend. `auto` takes the first of {@link BACKENDS} that loads;
@@ -110,7 +32,7 @@ export async function useBackend(choice: BackendChoice = 'auto', opts: { threads
   const skipped: string[] = [];
   for (const name of order) {
     try {
-      const info = await tryLoad(name, threads, choice === 'auto');
+      const info = await BACKEND_BY_NAME[name].load(threads, choice === 'auto');
       await tf.ready();
       installLowMemoryGradients();
       active = { ...info, skipped };
@@ -119,7 +41,7 @@ export async function useBackend(choice: BackendChoice = 'auto', opts: { threads
       const why = firstLine(err);
       if (choice !== 'auto') {
         // A user's choice that this machine cannot meet: the CLI prints it as one line.
-        throw new BackendError(`backend '${name}' could not be loaded: ${why}. ${hint(name)}`);
+        throw new BackendError(`backend '${name}' could not be loaded: ${why}. ${BACKEND_BY_NAME[name].hint}`);
       }
       skipped.push(`${name}: ${why}`);
     }
@@ -149,7 +71,7 @@ export function describeBackend(b: BackendInfo): string {
 
 /** Let the process exit: a loaded GPU backend otherwise holds it open. */
 export function releaseBackend(): void {
-  stopDawn();
+  for (const b of BACKEND_LIST) b.release?.();
 }
 
 /** The backend selected by the last {@link useBackend} call. */
@@ -161,19 +83,4 @@ function firstLine(err: unknown): string {
   const code = (err as { code?: string })?.code;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'not installed';
   return String(err instanceof Error ? err.message : err).split('\n')[0];
-}
-
-function hint(name: BackendName): string {
-  switch (name) {
-    case 'tensorflow-gpu':
-      return 'Install @tensorflow/tfjs-node-gpu (needs CUDA and network access at install), or use --backend auto.';
-    case 'tensorflow':
-      return 'Install @tensorflow/tfjs-node (downloads libtensorflow at install), or use --backend auto.';
-    case 'webgpu':
-      return `It needs the optional dependency webgpu (\`npm install webgpu\`) and a GPU adapter. ${adapterHint()} Or use --backend auto.`;
-    case 'native-cpu':
-      return 'It needs the optional dependency onnxruntime-node (`npm install onnxruntime-node`, no download); or use --backend auto.';
-    default:
-      return 'Run `npm ci` to install the project dependencies.';
-  }
 }

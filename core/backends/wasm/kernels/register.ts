@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { FOLDED_BINARY_OPS, foldingKernel } from './channel-broadcast.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv-grads.ts';
+import { replaceKernel, type ConvAttrs } from './kernel-registry.ts';
 import { withTensors } from './with-tensors.ts';
 
-type KernelFunc = tf.KernelConfig['kernelFunc'];
 let registered = false;
 
 /**
@@ -52,19 +52,6 @@ export function registerWasmKernels(): void {
       tf.matMul(transposeA ? swapLast(at) : at, transposeB ? swapLast(bt) : bt),
     );
   });
-}
-
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
-/** Swap a kernel's function, keeping the stock setup (which binds its wasm export). */
-export function replaceKernel(kernelName: string, kernelFunc: KernelFunc): void {
-  const stock = tf.getKernel(kernelName, 'wasm');
-  if (stock) tf.unregisterKernel(kernelName, 'wasm');
-  tf.registerKernel({ ...stock, kernelName, backendName: 'wasm', kernelFunc });
 }
 
 function swapLast(x: tf.Tensor): tf.Tensor {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { replaceKernel } from '../kernels/register.ts';
+import { replaceKernel, type ConvAttrs } from '../wasm/kernels/kernel-registry.ts';
+import { registerWasmKernels } from '../wasm/kernels/register.ts';
 import type { OnnxGraph, OnnxNode } from './onnx-model.ts';
 import { NCHWC_DOMAIN, type Ort } from './ort.ts';
 
@@ -15,13 +16,6 @@ type Info = tf.TensorInfo;
 interface WasmBackend {
   typedArrayFromHeap(t: Info): Float32Array;
   makeOutput(shape: number[], dtype: tf.DataType): Info;
-}
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat?: 'NHWC' | 'NCHW';
-  dilations?: number | [number, number];
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
 const NHWC_TO_NCHW = [0, 3, 1, 2];
@@ -109,6 +103,8 @@ export function registerNativeKernels(ort: Ort): void {
   // Once: a second pass would take the first one's kernels for wasm's stock fallbacks.
   if (registered) return;
   registered = true;
+  // These replace wasm's own replacements, whose functions they fall back to: wasm's first.
+  registerWasmKernels();
   const stock = (name: string) => tf.getKernel(name, 'wasm')!.kernelFunc;
   const stockConv = stock('Conv2D'), stockDx = stock('Conv2DBackpropInput'), stockDw = stock('Conv2DBackpropFilter');
   const stockMatMul = stock('BatchMatMul');

@@ -1,0 +1,31 @@
+import type { Backend } from '../types.ts';
+import { claimWasm, startWasm } from '../wasm/index.ts';
+import { registerNativeKernels } from './kernels.ts';
+import { loadOrt, type Ort } from './ort.ts';
+
+let ort: Ort | null = null;
+
+/**
+ * The heavy kernels (convolutions and their gradients, matMul) in onnxruntime's CPU
+ * library on `threads` threads; wasm keeps the light ones on its single-threaded binary.
+ */
+export const nativeCpu: Backend = {
+  name: 'native-cpu',
+  async probe() {
+    try {
+      loadOrt(1).dispose();
+      return null;
+    } catch (err) {
+      return `onnxruntime-node does not load (${String((err as Error).message).split('\n')[0]}); install with \`npm install onnxruntime-node\``;
+    }
+  },
+  async load(threads) {
+    // The library first, so that a missing one leaves wasm untouched for `auto`'s next choice.
+    ort ??= loadOrt(threads);
+    await startWasm(1);
+    claimWasm('native-cpu');
+    registerNativeKernels(ort);
+    return { name: 'native-cpu', tfName: 'wasm', threads: ort.threads, simd: true, library: `onnxruntime ${ort.version}` };
+  },
+  hint: 'It needs the optional dependency onnxruntime-node (`npm install onnxruntime-node`, no download); or use --backend auto.',
+};

@@ -1,4 +1,4 @@
-import { SetupError } from '../core/user-error.ts';
+import { SetupError, UserError } from '../core/user-error.ts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { missingDataFiles } from '../core/data/load.ts';
 import { BACKENDS, describeBackend, envThreads, releaseBackend, useBackend, type BackendChoice } from '../core/backend.ts';
@@ -253,7 +253,7 @@ export async function main(argv: string[]): Promise<void> {
     // A user's mistake (a spec, a path, a port) gets one line and exit 2; a bug keeps its stack.
     const user = describeUserError(err);
     process.stderr.write(`simsiam: ${user ?? (err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
-    process.exitCode = user != null ? 2 : 1;
+    process.exitCode = user == null ? 1 : err instanceof UserError ? err.exitCode : 2;
   } finally {
     releaseBackend(); // a GPU backend would keep the process alive
   }

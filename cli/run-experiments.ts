@@ -1,4 +1,6 @@
-import { describeBackend, useBackend, type BackendChoice } from '../core/backend.ts';
+import { type BackendChoice } from '../core/backend.ts';
+import { BACKEND_BY_NAME } from '../core/backends/index.ts';
+import { BackendError } from '../core/user-error.ts';
 import { missingDataFiles } from '../core/data/load.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import { SpecError } from '../experiments/validate.ts';
@@ -39,6 +41,18 @@ export function prepareGrids(specs: ExperimentSpec[], opts: RunExperimentsOption
 }
 
 /**
+ * The backend line of a sweep, without loading a backend here: each cell process loads its
+ * own, so the coordinator only checks that a named one can load (one line if not).
+ */
+async function announceBackend(choice: BackendChoice): Promise<string> {
+  if (choice === 'auto') return 'backend auto (each cell loads the fastest that loads there; its runs record which)';
+  const b = BACKEND_BY_NAME[choice];
+  const why = await b.probe();
+  if (why) throw new BackendError(`backend '${choice}' could not be loaded: ${why}. ${b.hint}`);
+  return `backend ${choice} (each cell loads its own)`;
+}
+
+/**
  * Sweep experiments one after another into one database (a cell that an earlier one ran
  * with the same configuration is reused), then return their tables at the preset run.
  */
@@ -52,7 +66,7 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunExperimen
       await checkRedis(opts.redis);
       remote = new RemoteExecutor(opts.redis, opts.queue);
     } else {
-      await useBackend(opts.backend).then((b) => process.stdout.write(`${describeBackend(b)} (each cell loads its own)\n`));
+      process.stdout.write(`${await announceBackend(opts.backend)}\n`);
     }
     let failed = 0;
     for (const spec of specs) {

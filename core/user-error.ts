@@ -4,6 +4,9 @@
  * line, with no stack trace, and exits 2. Its message says what to do next.
  */
 export class UserError extends Error {
+  /** The command's exit status: 2 for what is wrong before anything runs. */
+  readonly exitCode: number = 2;
+
   constructor(message: string) {
     super(message);
     this.name = new.target.name;

@@ -9,6 +9,7 @@ import { epochLine, pct } from './format.ts';
 import type { SweepProgress } from './progress.ts';
 import { isStopping } from './shutdown.ts';
 import type { MetricPoint, RunStore } from './store/run-store.ts';
+import { storeWriteError, type StoreWriteError } from './store/failure.ts';
 import { cellLabel, tally, type SweepSummary } from './sweep-summary.ts';
 
 /** What running a cell needs from its sweep. */
@@ -24,6 +25,32 @@ export interface CellRunContext {
   verbose: boolean;
   /** The cells running now, by run id, for the heartbeat and shutdown. */
   active: Map<number, CellHandle & { lost: boolean }>;
+  /** Stop the sweep on a failed write to the store (rethrows anything else); `halted` then holds why. */
+  fail(err: unknown): void;
+  halted: StoreWriteError | null;
+}
+
+/**
+ * The sweep's reaction to a failed store write: the first one stops every running cell,
+ * marks it interrupted where the store still takes a write, and is kept to be reported
+ * once the sweep has wound down. Anything else is a bug and is thrown on.
+ */
+export function failer(ctx: Omit<CellRunContext, 'fail'>, db: string): (err: unknown) => void {
+  return (err) => {
+    const e = storeWriteError(err, db);
+    if (!e) throw err;
+    if (ctx.halted) return;
+    ctx.halted = e;
+    for (const [id, h] of ctx.active) {
+      h.lost = true;
+      h.kill();
+      try {
+        ctx.store.finish(id, ctx.owner, 'interrupted', e.message);
+      } catch {
+        // The store takes no write: the stale-heartbeat rule frees the cell for the next claim.
+      }
+    }
+  };
 }
 
 export function epochPoints(m: EpochMetrics, step: number): MetricPoint[] {
@@ -59,9 +86,17 @@ class CellRecorder {
   }
 
   onMessage(m: CellMessage): void {
+    if (this.handle.lost || isStopping() || this.ctx.halted) return;
+    try {
+      this.record(m);
+    } catch (err) {
+      this.ctx.fail(err);
+    }
+  }
+
+  private record(m: CellMessage): void {
     const { store, owner, progress } = this.ctx;
     const { run, cell } = this.item;
-    if (this.handle.lost || isStopping()) return;
     switch (m.type) {
       case 'started':
         return this.owned(store.setBackend(run.id, owner, m.backend, m.device));
@@ -103,9 +138,13 @@ export async function runCell(ctx: CellRunContext, item: QueuedCell): Promise<vo
   ctx.active.set(run.id, rec.handle);
   const outcome = await rec.handle.done;
   ctx.active.delete(run.id);
-  if (isStopping()) return;
+  if (isStopping() || ctx.halted) return;
   if (rec.handle.lost) return progress.finished(run.id, `lost ${label}: another process took it over (this one looked dead to it)`);
-  if (outcome.ended !== 'done') store.finish(run.id, owner, 'failed', outcome.detail);
+  try {
+    if (outcome.ended !== 'done') store.finish(run.id, owner, 'failed', outcome.detail);
+  } catch (err) {
+    return ctx.fail(err);
+  }
   if (outcome.ended !== 'crashed') await rec.handle.acknowledge?.();
   summary.ran++;
   tally(summary, rec.status);

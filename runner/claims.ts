@@ -27,13 +27,24 @@ export class CellClaims {
   constructor(
     pending: QueuedCell[], private readonly store: RunStore, private readonly me: Claimant, private readonly rule: ClaimRule,
     private readonly experiment: string, private readonly summary: SweepSummary, private readonly progress: SweepProgress,
+    /** The sweep's stop on a failed store write: claiming ends once it has halted. */
+    private readonly sweep: { halted: unknown; fail(err: unknown): void },
   ) {
     this.queue = [...pending];
   }
 
   /** The next cell this process wins; null when none is left (or the sweep is stopping). */
   async next(): Promise<QueuedCell | null> {
-    while (!isStopping()) {
+    try {
+      return await this.claimNext();
+    } catch (err) {
+      this.sweep.fail(err);
+      return null;
+    }
+  }
+
+  private async claimNext(): Promise<QueuedCell | null> {
+    while (!isStopping() && !this.sweep.halted) {
       let waiting = 0;
       for (const item of [...this.queue]) {
         if (this.store.claim(item.run.id, this.me, this.rule)) {

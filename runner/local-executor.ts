@@ -49,7 +49,8 @@ export function calibrateCellProcess(
 function forkCell(job: CellJob, h: CellHandlers, threads: number): { done: Promise<CellOutcome>; kill(): void } {
   // The user's SIMSIAM_THREADS wins; otherwise the sweep's share of the cores.
   const env = { ...process.env, SIMSIAM_THREADS: process.env.SIMSIAM_THREADS || String(threads) };
-  const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
+  // Structured clone, not JSON: a NaN or infinite loss arrives as itself (JSON would make it null).
+  const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'advanced' });
   let stderr = '';
   let last: CellMessage | null = null;
   child.stderr?.on('data', (d: Buffer) => {

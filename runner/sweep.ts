@@ -1,7 +1,7 @@
 import type { BackendChoice } from '../core/backend.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import { PRESETS } from '../experiments/presets.ts';
-import { runCell, type CellRunContext } from './cell-run.ts';
+import { failer, runCell, type CellRunContext } from './cell-run.ts';
 import { CellClaims } from './claims.ts';
 import { claimant, ownerAlive, STALE_MS } from './claimant.ts';
 import { threadsPerCell } from './environment.ts';
@@ -22,6 +22,8 @@ export interface SweepOptions extends GridOptions {
   verbose?: boolean;
   /** Where cells run: local processes (default), or BullMQ workers, to which all unfinished cells go at once. */
   remote?: Executor;
+  /** The database as the user named it, for messages. */
+  db?: string;
   out?: NodeJS.WriteStream;
 }
 
@@ -45,9 +47,13 @@ function announceSkips(grid: Grid, out: NodeJS.WriteStream): void {
  */
 function keepAlive(ctx: CellRunContext, me: Claimant): () => void {
   const beat = setInterval(() => {
-    for (const id of ctx.store.heartbeat([...ctx.active.keys()], me.owner)) {
-      const h = ctx.active.get(id);
-      if (h) (h.lost = true), h.kill();
+    try {
+      for (const id of ctx.store.heartbeat([...ctx.active.keys()], me.owner)) {
+        const h = ctx.active.get(id);
+        if (h) (h.lost = true), h.kill();
+      }
+    } catch (err) {
+      ctx.fail(err);
     }
   }, HEARTBEAT_MS);
   const unregister = onShutdown((signal) => {
@@ -89,9 +95,10 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
   const progress = new SweepProgress(pending.length, out);
   const ctx: CellRunContext = {
     store, owner: me.owner, executor, backend: opts.backend, threads: threadsPerCell(slots), progress, summary,
-    verbose: !!opts.verbose || pending.length === 1, active: new Map(),
+    verbose: !!opts.verbose || pending.length === 1, active: new Map(), halted: null, fail: () => {},
   };
-  const claims = new CellClaims(pending, store, me, { staleMs: STALE_MS, endedBefore: new Date(), force: opts.force }, spec.name, summary, progress);
+  ctx.fail = failer(ctx, opts.db ?? 'the results database');
+  const claims = new CellClaims(pending, store, me, { staleMs: STALE_MS, endedBefore: new Date(), force: opts.force }, spec.name, summary, progress, ctx);
   const stop = keepAlive(ctx, me);
   try {
     await Promise.all(Array.from({ length: slots }, async () => {
@@ -101,5 +108,6 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
     stop();
     progress.stop();
   }
+  if (ctx.halted) throw ctx.halted;
   return summary;
 }

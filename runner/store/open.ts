@@ -19,5 +19,12 @@ export function openStore(file: string, opts: { readonly?: boolean } = {}): RunS
       // A read-only file is read as it is.
     }
   }
-  return new SqliteStore(file, opts);
+  const existed = file === ':memory:' || fs.existsSync(file);
+  try {
+    return new SqliteStore(file, opts);
+  } catch (err) {
+    // A database this call created and could not set up (a full disk, say) is not left behind as an empty file.
+    if (!existed) for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+    throw err;
+  }
 }

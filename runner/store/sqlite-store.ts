@@ -53,6 +53,9 @@ export class SqliteStore implements RunStore {
       this.sqlite.pragma('foreign_keys = ON');
     }
     this.db = drizzle(this.sqlite, { schema });
+    // A full disk, for tests: SQLite refuses to grow the file past this many pages.
+    const pages = Number(process.env.SIMSIAM_DB_MAX_PAGES);
+    if (!opts.readonly && pages > 0) this.sqlite.pragma(`max_page_count = ${pages}`);
     if (!opts.readonly) migrate(this.db, { migrationsFolder: MIGRATIONS });
   }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http, { type Server } from 'node:http';
-import { SqliteStore } from '../runner/store/sqlite-store.ts';
+import { openStore } from '../runner/store/open.ts';
+import type { RunStore } from '../runner/store/run-store.ts';
 import { createApp } from './app.ts';
 
 export interface ServeOptions {
@@ -15,14 +16,24 @@ export interface ServeOptions {
  * create one, and is picked up once it exists.
  */
 export async function serveDashboard(opts: ServeOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  let store: SqliteStore | null = null;
+  let store: RunStore | null = null;
+  // The same opening as every read-only command (schema brought up to date; an empty or
+  // foreign file refused, never rewritten). A file that cannot be opened yet is tried again.
   const open = () => {
     if (store || !fs.existsSync(opts.db)) return;
-    new SqliteStore(opts.db).close(); // apply pending migrations once
-    store = new SqliteStore(opts.db, { readonly: true });
+    store = openStore(opts.db, { readonly: true });
   };
   open();
-  let app = createApp({ store, dbPath: opts.db });
+  // Live pages follow the database as it is now, also one that appeared after they opened.
+  const version = () => {
+    try {
+      open();
+    } catch {
+      return 'none';
+    }
+    return store?.dataVersion() ?? 'none';
+  };
+  let app = createApp({ store, dbPath: opts.db, version });
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject); // EADDRINUSE and the like: the CLI says what to do
@@ -30,8 +41,12 @@ export async function serveDashboard(opts: ServeOptions): Promise<{ server: Serv
   });
   server.on('request', (req, res) => {
     if (!store) {
-      open();
-      if (store) app = createApp({ store, dbPath: opts.db });
+      try {
+        open();
+      } catch {
+        // Not a database (yet): the pages say there is none; the next request tries again.
+      }
+      if (store) app = createApp({ store, dbPath: opts.db, version });
     }
     app(req, res);
   });

@@ -12,6 +12,13 @@ export function openStore(file: string, opts: { readonly?: boolean } = {}): RunS
     throw new SetupError(`${file} does not exist: run an experiment first, e.g. \`simsiam run stopgrad\``);
   }
   if (opts.readonly) {
+    // A read-only command never turns a file that is not a database into an empty one.
+    const head = Buffer.alloc(16);
+    const fd = fs.openSync(file, 'r');
+    const n = fs.readSync(fd, head, 0, 16, 0);
+    fs.closeSync(fd);
+    if (n === 0) throw new SetupError(`${file} is empty (0 bytes), not a results database: give the database your runs wrote, or run an experiment to create one`);
+    if (head.toString('latin1') !== 'SQLite format 3\u0000') throw new SetupError(`${file} is not a SQLite database: give the results database your runs wrote`);
     try {
       fs.accessSync(file, fs.constants.W_OK);
       new SqliteStore(file).close();

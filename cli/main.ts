@@ -64,7 +64,18 @@ function sweepOptions(cmd: Command): Command {
     .option('--dry-run', 'list the cells, their state, steps and estimated time here, and the sweep\'s; run nothing');
 }
 
-export function buildProgram(): Command {
+export /**
+ * Runs whose stored rows are damaged were left out of the tables (marked there): one line
+ * naming the first, and exit 2, after the rest has rendered.
+ */
+function reportDamage(tables: { damaged: string[] }[]): void {
+  const all = [...new Set(tables.flatMap((t) => t.damaged))];
+  if (!all.length) return;
+  process.stderr.write(`simsiam: ${all[0]}${all.length > 1 ? ` (and ${all.length - 1} more damaged run(s))` : ''}\n`);
+  process.exitCode = 2;
+}
+
+function buildProgram(): Command {
   const program = new Command('simsiam')
     .description('Reproduce and extend the SimSiam ablations (Chen & He, CVPR 2021) on TensorFlow.js')
     .showHelpAfterError('(run with --help for usage)')
@@ -90,6 +101,7 @@ Re-running the same command resumes: finished cells are skipped.`)
       const { tables, failed } = await runExperiments([spec], runOpts);
       process.stdout.write(`\n${renderTables(tables, 'md')}`);
       if (failed) process.exitCode = 1;
+      reportDamage(tables);
     });
 
   sweepOptions(program.command('reproduce'))
@@ -111,6 +123,7 @@ Re-running the same command resumes; \`simsiam report\` writes the results up as
       process.stdout.write(`\n${renderTables(tables, 'md', { findings: false })}\n${renderFindingsSummary(tables)}`);
       const { failed } = run;
       if (failed) process.exitCode = 1;
+      reportDamage(tables);
     });
 
   program.command('tables')
@@ -130,6 +143,7 @@ Re-running the same command resumes; \`simsiam report\` writes the results up as
           return tablesByPreset(store, e.spec as Parameters<typeof buildTable>[1], opts.preset);
         });
         process.stdout.write(renderTables(tables, opts.format));
+        reportDamage(tables);
       } finally {
         store.close();
       }
@@ -150,7 +164,9 @@ Examples:
       try {
         const preset = opts.preset ?? commonestPreset(store);
         if (!preset) throw new SetupError(`${opts.db} holds no runs yet: run \`simsiam reproduce\` first`);
-        const text = renderReport(buildReport(store, preset), opts.format);
+        const report = buildReport(store, preset);
+        const text = renderReport(report, opts.format);
+        reportDamage(report.tables);
         if (opts.out) {
           fs.writeFileSync(opts.out, text);
           process.stderr.write(`report for preset ${preset} written to ${opts.out}\n`);

@@ -8,8 +8,8 @@ const METRIC_LABEL: Record<string, string> = { knn_acc: 'kNN acc.', linear_acc: 
 
 /** Our value as mean ± std (n, failed runs), or why there is none. */
 export function ours(l: TableLine): string {
-  const failed = l.failed ? `${l.failed} failed` : '';
-  if (l.mean == null) return l.outcome === 'missing' ? 'missing' : failed ? `– (${failed})` : '–';
+  const failed = [l.failed ? `${l.failed} failed` : '', l.damaged ? `${l.damaged} damaged` : ''].filter(Boolean).join(', ');
+  if (l.mean == null) return failed ? `– (${failed})` : l.outcome === 'missing' ? 'missing' : '–';
   const n = `n=${l.n}${failed ? `, ${failed}` : ''}`;
   return l.n > 1 ? `${l.mean.toFixed(1)} ± ${(l.std ?? 0).toFixed(1)} (${n})` : `${l.mean.toFixed(1)} (${n})`;
 }

@@ -40,16 +40,22 @@ function stepsOf(cfg: TrainConfig): number {
 
 /**
  * An experiment's finished and diverged runs at a preset (or all), each with the metrics
- * asked for, grouped by row label; and how many runs failed per row (crashed or killed:
- * no result, counted apart).
+ * asked for, grouped by row label; the runs that failed per row (crashed or killed: no
+ * result, counted apart); and the runs whose rows are damaged (left out, named).
  */
-export function readRuns(store: RunStore, experiment: string, metrics: MetricName[], preset?: string): { rows: Map<string, SeedRun[]>; failed: Map<string, RunSummary[]> } {
+export function readRuns(store: RunStore, experiment: string, metrics: MetricName[], preset?: string): { rows: Map<string, SeedRun[]>; failed: Map<string, RunSummary[]>; damaged: RunSummary[] } {
   const all = store.runSummaries(experiment).filter((r) => !preset || r.preset === preset);
   const knn = store.experimentSeries(experiment, 'knn_acc');
   const lossStd = store.experimentSeries(experiment, 'loss_std');
   const rows = new Map<string, SeedRun[]>();
   const failed = new Map<string, RunSummary[]>();
+  const damaged: RunSummary[] = [];
   for (const r of all) {
+    // A row whose JSON is damaged cannot be judged: left out, and reported.
+    if (r.damaged) {
+      damaged.push(r);
+      continue;
+    }
     if (r.status === 'failed') failed.set(r.rowLabel, [...(failed.get(r.rowLabel) ?? []), r]);
     if (r.status !== 'finished' && r.status !== 'diverged') continue;
     const cfg = r.config as TrainConfig;
@@ -64,7 +70,7 @@ export function readRuns(store: RunStore, experiment: string, metrics: MetricNam
     };
     rows.set(r.rowLabel, [...(rows.get(r.rowLabel) ?? []), run]);
   }
-  return { rows, failed };
+  return { rows, failed, damaged };
 }
 
 /**

@@ -17,6 +17,8 @@ export interface TableLine {
   n: number;
   /** Runs that crashed or were killed: no result, but not to be hidden. */
   failed: number;
+  /** Runs of this row whose stored rows are damaged (left out). */
+  damaged: number;
   /** What the collapse rule made of the runs, with counts ("z collapsed 3/5, representation lost 3/5"), or missing / failed. */
   outcome: string;
   /** Mean final kNN accuracy (%), shown beside the metric when the metric is another. */
@@ -37,6 +39,8 @@ export interface PaperTable {
   lines: TableLine[];
   /** The experiment's findings, each with its verdict and evidence. */
   findings: FindingVerdict[];
+  /** Runs left out because their stored rows are damaged, each named with why. */
+  damaged: string[];
 }
 
 /**
@@ -65,21 +69,23 @@ export function buildTable(
   const all = store.runSummaries(spec.name).filter((r) => !preset || r.preset === preset);
   const findings = findingsOf(spec) ?? [];
   const metrics = [...new Set<MetricName>([spec.metric, 'knn_acc', 'linear_acc', ...findings.flatMap((f) => (f.metric ? [f.metric] : []))])];
-  const { rows, failed } = readRuns(store, spec.name, metrics, preset);
+  const { rows, failed, damaged } = readRuns(store, spec.name, metrics, preset);
   const runs = [...rows.values()].flat();
   const { metric, note } = metricFor(spec.metric, runs);
   const pct = (m: MetricName, v: number | null | undefined) => (v == null ? null : m.endsWith('_acc') ? 100 * v : v);
   const key = (axes: Record<string, unknown>) => JSON.stringify(axes);
-  const combos = [...new Map(all.map((r) => [key(r.axes), r.axes])).values()];
+  const combos = [...new Map(all.filter((r) => !r.damaged).map((r) => [key(r.axes), r.axes])).values()];
   const lines: TableLine[] = [];
   for (const row of spec.rows) {
     for (const axes of combos.length ? combos : [{}]) {
       const cells = (rows.get(row.label) ?? []).filter((r) => key(r.axes) === key(axes));
       const nFailed = (failed.get(row.label) ?? []).filter((r) => key(r.axes) === key(axes)).length;
+      // A damaged run's axes cannot be read: it is counted on its row's first line.
+      const nDamaged = axes === (combos[0] ?? axes) ? damaged.filter((r) => r.rowLabel === row.label).length : 0;
       const values = finite(cells.map((c) => pct(metric, c.values[metric])));
       const outcome = cells.length ? outcomeCounts(cells.map(outcomeOf)) : nFailed ? 'failed' : 'missing';
       lines.push({
-        variant: row.label, axes, paper: row.paper, ...meanStd(values), n: values.length, failed: nFailed, outcome,
+        variant: row.label, axes, paper: row.paper, ...meanStd(values), n: values.length, failed: nFailed, damaged: nDamaged, outcome,
         knn: meanStd(finite(cells.map((c) => pct('knn_acc', c.knn)))).mean,
         zStd: meanStd(finite(cells.map((c) => c.zStd))).mean,
         zStdReference: cells.length ? zStdReference(cells[0].dim) : null,
@@ -90,6 +96,7 @@ export function buildTable(
   return {
     experiment: spec.name, title: spec.title, source: spec.source, metric, metricNote: note, preset: preset ?? all[0]?.preset ?? null, lines,
     findings: findingVerdicts({ name: spec.name, metric: spec.metric, findings }, rows, new Map([...failed].map(([l, rs]) => [l, rs.map((r) => r.seed)]))),
+    damaged: damaged.map((r) => r.damaged!),
   };
 }
 

@@ -103,7 +103,7 @@ export function buildReport(store: RunStore, preset: string): Report {
   const experiments = store.listExperiments().map((e) => e.spec as ExperimentSpec);
   const tables = reportTables(store, preset);
   const shown = new Set(tables.map((t) => t.experiment));
-  const runs: RunSummary[] = experiments.filter((s) => shown.has(s.name)).flatMap((s) => store.runSummaries(s.name)).filter((r) => r.preset === preset);
+  const runs: RunSummary[] = experiments.filter((s) => shown.has(s.name)).flatMap((s) => store.runSummaries(s.name)).filter((r) => r.preset === preset && !r.damaged);
   const full = new Map(store.findRuns().map((r) => [r.id, r]));
   const curves = experiments.filter((s) => shown.has(s.name) && hasCollapseClaim(findingsOf(s))).map((s) => {
     const mine = runs.filter((r) => r.experiment === s.name && r.status === 'finished');

@@ -1,4 +1,4 @@
-import { UserError } from '../../core/user-error.ts';
+import { SetupError, UserError } from '../../core/user-error.ts';
 
 /**
  * A write to the results database that failed mid-sweep: the disk is full, an I/O error,
@@ -31,5 +31,12 @@ export function storeWriteError(err: unknown, db: string): StoreWriteError | nul
     case 'locked': return new StoreWriteError(`${db} is locked by another process past the 10 s wait: let it finish or stop it, ${resume}`);
     case 'readonly': return new StoreWriteError(`${db} can no longer be written (${code}): make it writable, ${resume}`);
     default: return null;
+  }
+}
+
+/** A row whose JSON column is not JSON: damage SQLite's integrity check cannot see. */
+export class DamagedRowError extends SetupError {
+  constructor(readonly where: string, readonly column: string, detail: string) {
+    super(`${where} has a damaged ${column} (not valid JSON: ${detail}); restore the database from a copy, or delete that row and run the same command to redo it`);
   }
 }

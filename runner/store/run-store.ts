@@ -98,6 +98,8 @@ export interface RunSummary {
   gitCommit: string | null;
   /** The fully resolved configuration. */
   config: unknown;
+  /** Why the row cannot be read (a damaged JSON column), null when it can; a damaged run has no axes or config. */
+  damaged: string | null;
 }
 
 export interface MetricPoint {
@@ -153,6 +155,7 @@ export interface RunStore {
   /** End the owner's running run. */
   finish(runId: number, owner: string, status: Exclude<RunStatus, 'queued' | 'running'>, error?: string | null): boolean;
   getRun(id: number): Run;
+  /** The runs matching the query, in id order; a run whose stored row is damaged is left out (getRun names it). */
   findRuns(q?: RunQuery): Run[];
   metrics(runId: number, name?: MetricName): MetricPoint[];
   /** One metric's per-epoch values for every run of an experiment, by run id, in one read. */

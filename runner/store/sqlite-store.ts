@@ -4,6 +4,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { fileURLToPath } from 'node:url';
 import type { MetricName } from '../../experiments/spec.ts';
+import { DamagedRowError } from './failure.ts';
 import {
   RunNotFoundError, type CellRecord, type Claimant, type ClaimRule, type ExperimentRecord, type ExperimentSummary, type MetricPoint, type Run,
   type RunEnvironment, type RunQuery, type RunStatus, type RunStore, type RunSummary,
@@ -14,10 +15,22 @@ const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
 type Row = typeof schema.runs.$inferSelect;
 
+/**
+ * A JSON column's value; damage SQLite cannot see (the file is sound, the text is not JSON)
+ * is named by its row and column.
+ */
+function parseColumn(text: string, where: string, column: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new DamagedRowError(where, column, (err as Error).message);
+  }
+}
+
 function toRun(r: Row): Run {
   return {
-    id: r.id, experiment: r.experiment, cellHash: r.cellHash, rowLabel: r.rowLabel, axes: JSON.parse(r.axesJson),
-    seed: r.seed, preset: r.preset, config: JSON.parse(r.configJson), status: r.status, backend: r.backend, device: r.device,
+    id: r.id, experiment: r.experiment, cellHash: r.cellHash, rowLabel: r.rowLabel, axes: parseColumn(r.axesJson, `run ${r.id}`, 'axes_json') as Record<string, unknown>,
+    seed: r.seed, preset: r.preset, config: parseColumn(r.configJson, `run ${r.id}`, 'config_json'), status: r.status, backend: r.backend, device: r.device,
     packageVersion: r.packageVersion, gitCommit: r.gitCommit, host: r.host, pid: r.pid ?? 0, owner: r.owner, reusedFrom: r.reusedFrom,
     queuedAt: r.queuedAt, startedAt: r.startedAt, heartbeatAt: r.heartbeatAt, finishedAt: r.finishedAt, error: r.error,
   };
@@ -69,12 +82,12 @@ export class SqliteStore implements RunStore {
 
   getExperiment(name: string): ExperimentRecord | null {
     const r = this.db.select().from(schema.experiments).where(eq(schema.experiments.name, name)).get();
-    return r ? { name: r.name, title: r.title, spec: JSON.parse(r.specJson), createdAt: r.createdAt, updatedAt: r.updatedAt } : null;
+    return r ? { name: r.name, title: r.title, spec: parseColumn(r.specJson, `experiment ${r.name}`, 'spec_json'), createdAt: r.createdAt, updatedAt: r.updatedAt } : null;
   }
 
   listExperiments(): ExperimentRecord[] {
     return this.db.select().from(schema.experiments).orderBy(schema.experiments.createdAt).all()
-      .map((r) => ({ name: r.name, title: r.title, spec: JSON.parse(r.specJson), createdAt: r.createdAt, updatedAt: r.updatedAt }));
+      .map((r) => ({ name: r.name, title: r.title, spec: parseColumn(r.specJson, `experiment ${r.name}`, 'spec_json'), createdAt: r.createdAt, updatedAt: r.updatedAt }));
   }
 
   enqueue(cell: CellRecord, env: RunEnvironment): Run {
@@ -192,7 +205,15 @@ export class SqliteStore implements RunStore {
       q.experiment ? eq(schema.runs.experiment, q.experiment) : undefined,
       q.status ? inArray(schema.runs.status, q.status) : undefined,
     );
-    return this.db.select().from(schema.runs).where(where).orderBy(schema.runs.id).all().map(toRun);
+    // A run whose row is damaged cannot be a Run: left out here, named by runSummaries and getRun.
+    return this.db.select().from(schema.runs).where(where).orderBy(schema.runs.id).all().flatMap((r) => {
+      try {
+        return [toRun(r)];
+      } catch (err) {
+        if (err instanceof DamagedRowError) return [];
+        throw err;
+      }
+    });
   }
 
   metrics(runId: number, name?: MetricName): MetricPoint[] {
@@ -235,12 +256,19 @@ export class SqliteStore implements RunStore {
     return this.db.select({
       id: r.id, experiment: r.experiment, rowLabel: r.rowLabel, axesJson: r.axesJson, seed: r.seed, status: r.status,
       startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error, preset: r.preset,
-      dim: sql<number | null>`json_extract(${r.configJson}, '$.projector.dim')`,
-      similarity: sql<string | null>`json_extract(${r.configJson}, '$.similarity.kind')`,
       finalLoss: r.finalLoss, finalZStd: r.finalZStd, finalKnnAcc: r.finalKnnAcc, finalLinearAcc: r.finalLinearAcc,
       backend: r.backend, gitCommit: r.gitCommit, configJson: r.configJson,
     }).from(r).where(eq(r.experiment, experiment)).orderBy(r.id).all()
-      .map(({ axesJson, configJson, ...x }) => ({ ...x, axes: JSON.parse(axesJson), config: JSON.parse(configJson) }));
+      .map(({ axesJson, configJson, ...x }) => {
+        // A damaged row still lists, marked, so that the others render.
+        try {
+          const config = parseColumn(configJson, `run ${x.id}`, 'config_json') as { projector?: { dim?: number }; similarity?: { kind?: string } };
+          const axes = parseColumn(axesJson, `run ${x.id}`, 'axes_json') as Record<string, unknown>;
+          return { ...x, axes, config, dim: config?.projector?.dim ?? null, similarity: config?.similarity?.kind ?? null, damaged: null };
+        } catch (err) {
+          return { ...x, axes: {}, config: null, dim: null, similarity: null, damaged: (err as Error).message };
+        }
+      });
   }
 
   dataVersion(): string {

@@ -59,3 +59,32 @@ test('a zero-byte database is refused as such and left as it is', async (t) => {
     t.is(fs.statSync(db).size, 0, `${args[0]} did not rewrite it`);
   }
 });
+
+test('a run whose JSON column is damaged is named in one line, exit 2, while the other runs render with it marked', async (t) => {
+  const db = path.join(dir, 'bad-json.db');
+  writeFixtureDb(db);
+  const d = new Database(db);
+  d.prepare("update runs set config_json = '{\"projector\": {\"dim\": 256' where id = 1").run();
+  t.is(d.pragma('integrity_check', { simple: true }), 'ok', 'SQLite sees nothing wrong');
+  d.close();
+  for (const args of [['tables', 'stopgrad'], ['report', '--format', 'md']]) {
+    const r = await simsiam([...args, '--db', db]).exited;
+    t.is(r.code, 2, r.out);
+    const lines = r.out.split('\n').filter((l) => l.startsWith('simsiam: '));
+    t.deepEqual(lines.length, 1, r.out);
+    t.regex(lines[0], /^simsiam: run 1 has a damaged config_json \(not valid JSON: .*\); restore the database from a copy/);
+    t.regex(r.out, /1 damaged\)/, `${args[0]}: the other runs render, the damaged one marked`);
+    t.notRegex(r.out, /\n\s+at /);
+  }
+  const dash = simsiam(['dashboard', '--db', db, '--port', '0']);
+  const url = await until(() => /dashboard on (http:\/\/\S+\/)/.exec(dash.out())?.[1], 30_000, 'the dashboard to listen');
+  try {
+    const run = await (await fetch(`${url}runs/1`)).text();
+    t.regex(run, /run 1 has a damaged config_json/);
+    const tables = await (await fetch(`${url}tables`)).text();
+    t.regex(tables, /1 damaged\)/);
+  } finally {
+    dash.child.kill('SIGTERM');
+    await dash.exited;
+  }
+});

@@ -88,3 +88,23 @@ test('a run whose JSON column is damaged is named in one line, exit 2, while the
     await dash.exited;
   }
 });
+
+test('a dashboard started before its database exists sends live updates once it appears', async (t) => {
+  const db = path.join(dir, 'later.db');
+  const dash = simsiam(['dashboard', '--db', db, '--port', '0']);
+  const url = await until(() => /dashboard on (http:\/\/\S+\/)/.exec(dash.out())?.[1], 30_000, 'the dashboard to listen');
+  try {
+    const ctl = new AbortController();
+    const r = await fetch(`${url}events?since=none`, { signal: ctl.signal });
+    const reader = r.body!.getReader();
+    writeFixtureDb(db); // the database appears after the page opened
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    while (!text.includes('event: change') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+    ctl.abort();
+    t.regex(text, /event: change/);
+  } finally {
+    dash.child.kill('SIGTERM');
+    await dash.exited;
+  }
+});

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { RunStatus, RunStore } from '../runner/store/run-store.ts';
-import { RUN_STATUSES } from '../runner/store/schema.ts';
+import { RUN_STATUSES } from '../runner/store/run-store.ts';
 import { SORT_KEYS, type GridQuery, type SortKey } from './view-models.ts';
 
 /** A request the dashboard refuses: shown as a page with its status, never a stack trace. */

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { reportTables } from '../../results/report/build.ts';
-import { RUN_STATUSES } from '../../runner/store/schema.ts';
+import { RUN_STATUSES } from '../../runner/store/run-store.ts';
 import { HttpError, parseGridQuery, type RouteContext } from '../http.ts';
 import { experimentsView, filterRuns, groupRuns, PAGE_SIZE, runRow, sortRuns, type SortKey } from '../view-models.ts';
 

@@ -1,7 +1,8 @@
 import type { MetricName } from '../../experiments/spec.ts';
-import type { RUN_STATUSES } from './schema.ts';
+/** Domain types of the results store: what everything outside runner/store sees; the schema follows them. */
 
-/** Domain types of the results store: what everything outside runner/store sees. */
+/** A run's states: queued, then running, then one of the ends (interrupted and failed runs are claimed again). */
+export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'diverged', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Statuses that are results: a sweep skips these cells unless forced. */

@@ -1,7 +1,7 @@
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
-/** Statuses of a run (one grid cell). */
-export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'diverged', 'interrupted'] as const;
+// The statuses are the domain's (run-store.ts); the schema stores them.
+import { RUN_STATUSES } from './run-store.ts';
 
 export const experiments = sqliteTable('experiments', {
   name: text('name').primaryKey(),

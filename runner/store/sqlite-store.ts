@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { MetricName } from '../../experiments/spec.ts';
 import { DamagedRowError } from './failure.ts';
 import {
-  RunNotFoundError, type CellRecord, type Claimant, type ClaimRule, type ExperimentRecord, type ExperimentSummary, type MetricPoint, type Run,
+  RUN_STATUSES, RunNotFoundError, type CellRecord, type Claimant, type ClaimRule, type ExperimentRecord, type ExperimentSummary, type MetricPoint, type Run,
   type RunEnvironment, type RunQuery, type RunStatus, type RunStore, type RunSummary,
 } from './run-store.ts';
 import * as schema from './schema.ts';
@@ -245,7 +245,7 @@ export class SqliteStore implements RunStore {
     }).from(schema.runs).groupBy(schema.runs.experiment, schema.runs.status).all();
     return this.listExperiments().map((e) => {
       const mine = counts.filter((c) => c.experiment === e.name);
-      const byStatus = Object.fromEntries(schema.RUN_STATUSES.map((st) => [st, mine.find((c) => c.status === st)?.n ?? 0])) as Record<RunStatus, number>;
+      const byStatus = Object.fromEntries(RUN_STATUSES.map((st) => [st, mine.find((c) => c.status === st)?.n ?? 0])) as Record<RunStatus, number>;
       const last = Math.max(e.updatedAt.getTime(), ...mine.map((c) => c.last ?? 0));
       return { name: e.name, title: e.title, counts: byStatus, lastActivity: new Date(last) };
     });

@@ -61,7 +61,9 @@ function forkCell(job: CellJob, h: CellHandlers, threads: number): { done: Promi
     h.onMessage(m);
   });
   const done = new Promise<CellOutcome>((resolve) => {
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after the last message has been delivered, so a cell
+    // that said `done` and exited is never taken for a crash.
+    child.on('close', (code, signal) => {
       const end = last as CellMessage | null;
       if (end?.type === 'done' || end?.type === 'calibration') resolve({ ended: 'done', detail: '' });
       else if (end?.type === 'error') resolve({ ended: 'error', detail: end.message });

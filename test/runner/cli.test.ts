@@ -11,17 +11,20 @@ import { needs } from '../helpers/system.ts';
 const run = promisify(execFile);
 const bin = new URL('../../bin/simsiam.mjs', import.meta.url).pathname;
 
-/** Run the CLI; a trailing object sets environment variables. */
-async function cli(...args: (string | { env: Record<string, string> })[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Run the CLI; a trailing object sets environment variables, or a time limit (default 2 min). */
+async function cli(...args: (string | { env?: Record<string, string>; timeoutMs?: number })[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const last = args.at(-1);
-  const env = typeof last === 'object' ? { ...process.env, ...last.env } : process.env;
+  const opts = typeof last === 'object' ? last : {};
+  const env = { ...process.env, ...opts.env };
   const argv = args.filter((a): a is string => typeof a === 'string');
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...argv], { timeout: 120_000, env });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...argv], { timeout: opts.timeoutMs ?? 120_000, env });
     return { code: 0, stdout, stderr };
   } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    const e = err as { code: number | null; signal?: string; killed?: boolean; stdout: string; stderr: string };
+    // A run stopped at the time limit says so, rather than passing for an exit code.
+    if (e.killed) return { code: -1, stdout: e.stdout, stderr: `killed at the time limit (${e.signal})\n${e.stderr}` };
+    return { code: e.code ?? -1, stdout: e.stdout, stderr: e.stderr };
   }
 }
 
@@ -182,8 +185,9 @@ test('reproduce runs every built-in experiment once per cell, then report writes
   t.regex(dry.stdout, /reuses stopgrad +- +- {2}\(c\) lr not decayed seed 0/);
   t.regex(dry.stdout, /estimated: \d+(m\d+)?s for \d+ cell\(s\) on 1 worker\(s\) across 8 experiments run one after another/);
   t.false(fs.existsSync(db), 'a dry run creates no database');
-  const rep = await cli('reproduce', '--preset', 'tiny', '--seeds', '0', '--db', db, '--backend', 'wasm');
-  t.is(rep.code, 0, rep.stderr);
+  // Every experiment at tiny: about a minute alone, several beside the other test files on 2 cores.
+  const rep = await cli('reproduce', '--preset', 'tiny', '--seeds', '0', '--db', db, '--backend', 'wasm', { timeoutMs: 600_000 });
+  t.is(rep.code, 0, `${rep.stderr}\n${rep.stdout.split('\n').filter((l) => /failed|error/i.test(l)).join('\n')}`);
   // The default SimSiam cell is shared by stopgrad, predictor, batchnorm, similarity and symmetry: trained once.
   t.is((rep.stdout.match(/the result of the same cell in stopgrad/g) ?? []).length, 4);
   t.regex(rep.stdout, /### Findings\n/);

@@ -105,11 +105,11 @@ function cellKey(rows: Rows, label: string): string {
   return `${(rows.get(label) ?? [])[0]?.configKey ?? `missing:${label}`}@${sorted((rows.get(label) ?? []).map((r) => r.seed)).join(',')}`;
 }
 
-type Judged = Omit<Part, 'key'> & { key?: string; blocked?: string };
+
 
 /** A paired comparison, or why there is none. */
 function compare(rows: Rows, a: string, b: string, get: (r: SeedRun) => number | null, unit: string,
-  test: { claim: string; pClaim: (d: number[]) => number; pAgainst: (d: number[]) => number }, kind: FindingTest['kind'], tag: string): Judged {
+  test: { claim: string; pClaim: (d: number[]) => number; pAgainst: (d: number[]) => number }, kind: FindingTest['kind'], tag: string): Part {
   const p = pairs(rows, a, b, get);
   const what = `"${a}" − "${b}"`;
   const key = `${tag}|${cellKey(rows, a)}|${cellKey(rows, b)}`;
@@ -129,7 +129,7 @@ function compare(rows: Rows, a: string, b: string, get: (r: SeedRun) => number |
 }
 
 /** A per-run claim as a rate over the row's seeds. */
-function rate(rows: Rows, row: string, kind: FindingTest['kind'], holds: (o: Outcome, r: SeedRun) => boolean, what: string): Judged {
+function rate(rows: Rows, row: string, kind: FindingTest['kind'], holds: (o: Outcome, r: SeedRun) => boolean, what: string): Part {
   const runs = rows.get(row) ?? [];
   const key = `${kind}|${cellKey(rows, row)}`;
   if (!runs.length) return { kind, key, decision: 'inconclusive', summary: `"${row}": no finished run` };
@@ -144,13 +144,9 @@ function rate(rows: Rows, row: string, kind: FindingTest['kind'], holds: (o: Out
   };
 }
 
-function metricOf(rows: Rows, metric: MetricName): (r: SeedRun) => number | null {
-  return (r) => value(r, metric);
-}
-
 /** The parts of a test, before the family's correction. */
-function parts(t: FindingTest, rows: Rows, metric: MetricName): Judged[] {
-  const get = metricOf(rows, metric);
+function parts(t: FindingTest, rows: Rows, metric: MetricName): Part[] {
+  const get = (r: SeedRun) => value(r, metric);
   const unit = metric.endsWith('_acc') ? 'points' : '';
   switch (t.kind) {
     case 'collapses': return [rate(rows, t.row, t.kind, (o) => o.zCollapsed && o.representationLost, 'collapsed (z collapsed and representation lost)')];
@@ -167,7 +163,7 @@ function parts(t: FindingTest, rows: Rows, metric: MetricName): Judged[] {
     case 'within': {
       const present = t.rows.filter((r) => (rows.get(r) ?? []).length);
       const absent = t.rows.filter((r) => !present.includes(r));
-      const out: Judged[] = absent.map((r) => ({ kind: t.kind, key: `absent|${r}`, decision: 'inconclusive' as const, summary: `"${r}": not run at this preset` }));
+      const out: Part[] = absent.map((r) => ({ kind: t.kind, key: `absent|${r}`, decision: 'inconclusive' as const, summary: `"${r}": not run at this preset` }));
       // Every pair: two one-sided tests that the difference lies inside ±within; against, that it lies outside.
       for (let i = 0; i < present.length; i++) {
         for (let j = i + 1; j < present.length; j++) {
@@ -234,7 +230,7 @@ export function judgeFinding(f: Finding, experiment: string, defaultMetric: Metr
   if (refused) return { ...base, verdict: 'inconclusive', parts: [], notJudged: `not judged: ${refused}`, evidence: `not judged: ${refused}` };
   const budget = overBudget(f, rows, labels);
   if (budget) return { ...base, verdict: 'not testable at this preset', parts: [], notJudged: budget, evidence: budget };
-  const ps: Part[] = parts(f.test, rows, metric).map((p) => ({ ...p, key: p.key ?? p.summary }));
+  const ps: Part[] = parts(f.test, rows, metric);
   return { ...base, verdict: 'inconclusive', parts: ps, notJudged: null, evidence: '' };
 }
 

@@ -105,8 +105,6 @@ function cellKey(rows: Rows, label: string): string {
   return `${(rows.get(label) ?? [])[0]?.configKey ?? `missing:${label}`}@${sorted((rows.get(label) ?? []).map((r) => r.seed)).join(',')}`;
 }
 
-
-
 /** A paired comparison, or why there is none. */
 function compare(rows: Rows, a: string, b: string, get: (r: SeedRun) => number | null, unit: string,
   test: { claim: string; pClaim: (d: number[]) => number; pAgainst: (d: number[]) => number }, kind: FindingTest['kind'], tag: string): Part {

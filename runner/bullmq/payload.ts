@@ -45,3 +45,23 @@ export function parsePayload(data: unknown): CellPayload {
   if (!r.success) throw new Error(`malformed job payload: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   return { ...r.data, config: validateConfig(r.data.config, 'job payload config') };
 }
+
+const NON_FINITE = ['NaN', 'Infinity', '-Infinity'];
+
+/**
+ * Epochs as they cross Redis: JSON has no NaN or ±Infinity (they would arrive as null), so
+ * those values travel as strings and {@link fromJson} makes them numbers again.
+ */
+export function toJson<T>(x: T): T {
+  if (typeof x === 'number') return (Number.isFinite(x) ? x : String(x)) as T;
+  if (Array.isArray(x)) return x.map(toJson) as T;
+  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, toJson(v)])) as T;
+  return x;
+}
+
+export function fromJson<T>(x: T): T {
+  if (typeof x === 'string' && NON_FINITE.includes(x)) return Number(x) as T;
+  if (Array.isArray(x)) return x.map(fromJson) as T;
+  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, fromJson(v)])) as T;
+  return x;
+}

@@ -4,7 +4,7 @@ import type { Cell } from '../grid.ts';
 import type { CellHandle, Executor } from '../executor.ts';
 import type { CellHandlers, CellOutcome } from '../local-executor.ts';
 import { bullConnection } from './connection.ts';
-import { jobId, type CellPayload, type CellProgressUpdate, type CellReturn } from './payload.ts';
+import { fromJson, jobId, type CellPayload, type CellProgressUpdate, type CellReturn } from './payload.ts';
 
 /** Retries of a failing cell, with exponential backoff from this delay. */
 export const ATTEMPTS = 3;
@@ -53,7 +53,7 @@ export class RemoteExecutor implements Executor {
         const state = await this.queue.getJobState(id);
         const job = await this.queue.getJob(id);
         if (!job || state === 'unknown') return { ended: 'crashed', detail: `job ${id} disappeared from the queue` };
-        const p = job.progress as CellProgressUpdate | number;
+        const p = fromJson(job.progress) as CellProgressUpdate | number;
         if (typeof p === 'object' && p) {
           if (!started && (p.type === 'started' || state === 'active')) {
             started = true;
@@ -65,7 +65,7 @@ export class RemoteExecutor implements Executor {
             if (p.stepsPerEpoch) h.onMessage({ type: 'step', epoch: p.epoch, step: p.step, stepsPerEpoch: p.stepsPerEpoch, loss: p.loss });
           }
         }
-        const r = job.returnvalue as CellReturn | null;
+        const r = fromJson(job.returnvalue) as CellReturn | null;
         if (state === 'completed' && r) {
           if (!started) h.onMessage({ type: 'started', backend: r.backend, device: r.device ?? null });
           // The stored curve is the result's, whatever earlier attempts reported.

@@ -4,7 +4,7 @@ import type { EpochMetrics } from '../../core/train.ts';
 import { threadsPerCell } from '../environment.ts';
 import { runCellProcess } from '../local-executor.ts';
 import { bullConnection } from './connection.ts';
-import { parsePayload, type CellProgressUpdate, type CellReturn } from './payload.ts';
+import { parsePayload, toJson, type CellProgressUpdate, type CellReturn } from './payload.ts';
 
 export interface WorkerOptions {
   redis: string;
@@ -55,7 +55,7 @@ export function startWorker(opts: WorkerOptions): CellWorker {
     let result: Omit<CellReturn, 'epochs' | 'backend' | 'device'> | null = null;
     let lastProgress = 0;
     let last = { epoch: 0, step: 0, stepsPerEpoch: 0, loss: NaN };
-    const progress = (p: CellProgressUpdate) => job.updateProgress(p).catch(() => {});
+    const progress = (p: CellProgressUpdate) => job.updateProgress(toJson(p)).catch(() => {});
     const handle = runCellProcess(payload.config, opts.backend ?? payload.backend, {
       onMessage: (m) => {
         if (m.type === 'started') {
@@ -81,7 +81,7 @@ export function startWorker(opts: WorkerOptions): CellWorker {
     if (stopping) throw new WaitingError(); // stop() has moved the job back to the queue
     if (outcome.ended !== 'done' || !result) throw new Error(outcome.detail || 'the cell ended without a result');
     log(`job ${job.id}: ${(result as CellReturn).status}`);
-    return { ...(result as Omit<CellReturn, 'epochs' | 'backend' | 'device'>), backend, device, epochs };
+    return toJson({ ...(result as Omit<CellReturn, 'epochs' | 'backend' | 'device'>), backend, device, epochs });
   };
   const worker = new Worker(opts.queue, processor, {
     connection: bullConnection(opts.redis),

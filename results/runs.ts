@@ -1,6 +1,7 @@
 import type { TrainConfig } from '../core/config.ts';
 import type { MetricName } from '../experiments/spec.ts';
-import { cellHash, trainSize } from '../runner/grid.ts';
+import { trainSteps } from '../core/data/sizes.ts';
+import { cellHash } from '../runner/grid.ts';
 import type { RunStore, RunSummary } from '../runner/store/run-store.ts';
 import type { RunEvidence } from './outcome.ts';
 
@@ -32,12 +33,6 @@ export function finalValue(store: RunStore, r: RunSummary, metric: MetricName): 
   }
 }
 
-/** SGD steps of a configuration (drop-last batches times epochs); Infinity where the data's size is only known from its files. */
-function stepsOf(cfg: TrainConfig): number {
-  const n = trainSize(cfg.data);
-  return n == null ? Infinity : Math.floor(n / cfg.batchSize) * cfg.epochs;
-}
-
 /**
  * An experiment's finished and diverged runs at a preset (or all), each with the metrics
  * asked for, grouped by row label; the runs that failed per row (crashed or killed: no
@@ -66,7 +61,7 @@ export function readRuns(store: RunStore, experiment: string, metrics: MetricNam
       loss: r.finalLoss, zStd: r.finalZStd, dim: r.dim ?? 1, cosine: (r.similarity ?? 'cosine') === 'cosine',
       knn0: knn.get(r.id)?.[0] ?? null, knn: r.finalKnnAcc, linear: r.finalLinearAcc, lossStd: stds.length ? mean(stds) : null,
       values, backend: r.backend, commit: r.gitCommit,
-      configKey: cellHash({ ...cfg, seed: 0 }), steps: cfg?.data ? stepsOf(cfg) : Infinity,
+      configKey: cellHash({ ...cfg, seed: 0 }), steps: cfg?.data ? trainSteps(cfg) : Infinity,
     };
     rows.set(r.rowLabel, [...(rows.get(r.rowLabel) ?? []), run]);
   }

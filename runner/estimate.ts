@@ -1,7 +1,8 @@
 import type { BackendChoice } from '../core/backend.ts';
 import type { TrainConfig } from '../core/config.ts';
 import type { Calibration } from './cell-protocol.ts';
-import { canonicalJson, trainSize, type Cell } from './grid.ts';
+import { trainSteps } from '../core/data/sizes.ts';
+import { canonicalJson, type Cell } from './grid.ts';
 import { calibrateCellProcess } from './local-executor.ts';
 import { onShutdown } from './shutdown.ts';
 import type { RunStore } from './store/run-store.ts';
@@ -17,10 +18,7 @@ export interface CellCost {
 export const CALIBRATION_BUDGET_MS = 20_000;
 
 /** SGD steps of a cell: full batches per epoch (drop_last) times epochs. */
-export function cellSteps(cfg: TrainConfig): number {
-  const n = trainSize(cfg.data);
-  return n == null ? 0 : Math.floor(n / cfg.batchSize) * cfg.epochs;
-}
+export const cellSteps = trainSteps;
 
 /** kNN monitor passes after the one at epoch 0 (every `everyEpochs`, and the last epoch). */
 function knnPasses(cfg: TrainConfig): number {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { alternationCacheBytes } from '../core/components/target.ts';
 import type { DataSpec, TrainConfig } from '../core/config.ts';
-import { CIFAR10_SHAPE } from '../core/data/cifar10.ts';
-import { FASHION_MNIST_SHAPE } from '../core/data/fashion-mnist.ts';
+import { imageValues, trainSize } from '../core/data/sizes.ts';
 import { PRESETS, type PresetName } from '../experiments/presets.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import { applyOverrides, isValidConfig, mergeConfig, parseOverride, setOverride, SpecError, validateConfig, type Override } from '../experiments/validate.ts';
@@ -46,24 +45,6 @@ export function canonicalJson(x: unknown): string {
 
 export function cellHash(config: TrainConfig): string {
   return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16);
-}
-
-/** Training-set size a data spec yields (null where only the files can tell). */
-export function trainSize(d: DataSpec): number | null {
-  switch (d.kind) {
-    case 'patterns': return d.train;
-    case 'fashion-mnist': return d.trainLimit ?? FASHION_MNIST_SHAPE.train;
-    case 'cifar10': return d.trainLimit ?? CIFAR10_SHAPE.train;
-  }
-}
-
-/** Values per image of a data spec (height x width x channels). */
-function pixels(d: DataSpec): number {
-  switch (d.kind) {
-    case 'patterns': return d.size * d.size * 3;
-    case 'fashion-mnist': return FASHION_MNIST_SHAPE.height * FASHION_MNIST_SHAPE.width * FASHION_MNIST_SHAPE.channels;
-    case 'cifar10': return CIFAR10_SHAPE.height * CIFAR10_SHAPE.width * CIFAR10_SHAPE.channels;
-  }
 }
 
 function product(axes: [string, readonly unknown[]][]): Record<string, unknown>[] {
@@ -121,12 +102,12 @@ export function expandGrid(spec: ExperimentSpec, opts: GridOptions = {}): Grid {
         cfg = validateConfig(raw, `${where} with --set ${overrides.map((o) => o.raw).join(' ')}`);
       }
       const n = trainSize(cfg.data);
-      const cache = n != null ? alternationCacheBytes(cfg, n, pixels(cfg.data)) : null;
+      const cache = alternationCacheBytes(cfg, n, imageValues(cfg.data));
       if (cache != null && cfg.target.kind === 'alternation' && cache > cfg.target.maxCacheMB * 2 ** 20) {
         throw new SpecError(`${where}: target.every=${JSON.stringify(cfg.target.every)} would cache ${(cache / 2 ** 20).toFixed(0)} MiB ` +
           `of views and targets, over target.maxCacheMB=${cfg.target.maxCacheMB}; use a smaller k or raise maxCacheMB`);
       }
-      if (n != null && cfg.batchSize > n) {
+      if (cfg.batchSize > n) {
         skipped.push({ rowLabel: row.label, reason: `batch ${cfg.batchSize} exceeds the ${n} training images of preset '${preset}'` });
         continue;
       }
@@ -154,3 +135,4 @@ export function expandGrid(spec: ExperimentSpec, opts: GridOptions = {}): Grid {
     .map(([set, rows]) => ({ set, skippedRows: [...rows] }));
   return { preset, cells, skipped, partialOverrides };
 }
+

@@ -1,0 +1,26 @@
+import type { DataSpec, TrainConfig } from '../config.ts';
+import { CIFAR10_SHAPE } from './cifar10.ts';
+import { FASHION_MNIST_SHAPE } from './fashion-mnist.ts';
+
+/** Training-set size a data spec yields, known before any file is read. */
+export function trainSize(d: DataSpec): number {
+  switch (d.kind) {
+    case 'patterns': return d.train;
+    case 'fashion-mnist': return d.trainLimit ?? FASHION_MNIST_SHAPE.train;
+    case 'cifar10': return d.trainLimit ?? CIFAR10_SHAPE.train;
+  }
+}
+
+/** Values per image of a data spec (height x width x channels). */
+export function imageValues(d: DataSpec): number {
+  switch (d.kind) {
+    case 'patterns': return d.size * d.size * 3;
+    case 'fashion-mnist': return FASHION_MNIST_SHAPE.height * FASHION_MNIST_SHAPE.width * FASHION_MNIST_SHAPE.channels;
+    case 'cifar10': return CIFAR10_SHAPE.height * CIFAR10_SHAPE.width * CIFAR10_SHAPE.channels;
+  }
+}
+
+/** SGD steps of a configuration: full batches per epoch (drop_last, as the training loop) times epochs. */
+export function trainSteps(cfg: TrainConfig): number {
+  return Math.floor(trainSize(cfg.data) / cfg.batchSize) * cfg.epochs;
+}

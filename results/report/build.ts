@@ -124,7 +124,8 @@ export function buildReport(store: RunStore, preset: string): Report {
   for (const r of runs) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   const busy = busySpans(trained.map((r) => [r.startedAt!.getTime(), r.finishedAt!.getTime()]));
   const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
-  const info = runs.map((r) => full.get(r.id)!);
+  // The environment of the results: cells still queued or interrupted computed nothing yet.
+  const info = runs.filter((r) => r.status === 'finished' || r.status === 'diverged').map((r) => full.get(r.id)!);
   const backends = [...new Set(info.map((r) => r.backend).filter((b): b is string => b != null))];
   const backendFlag = backends.length === 1 ? ` --backend ${backends[0]}` : '';
   return {

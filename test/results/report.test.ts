@@ -25,7 +25,7 @@ test('the report judges the findings, keeps every table, draws the collapse curv
   t.deepEqual(r.curves[0].rows.map((x) => [x.label, x.seeds, x.loss.length]), [['w/ stop-grad', 4, 10], ['w/o stop-grad', 4, 10]]);
   t.is(r.compute.cells, 10);
   t.like(r.compute.byStatus, { finished: 9, failed: 1 });
-  t.true(r.environment.some((e) => e.label === 'backend' && /wasm \(10 cells\)/.test(e.value)));
+  t.true(r.environment.some((e) => e.label === 'backend' && /wasm \(9 cells\)/.test(e.value)));
 });
 
 test('json is the findings with a verdict each; html and md are self-contained', (t) => {
@@ -42,7 +42,7 @@ test('json is the findings with a verdict each; html and md are self-contained',
   t.notRegex(html, /(src|href)="https?:/, 'nothing fetched');
   t.notRegex(html, /<script>alert/, 'escaped');
   const md = renderReport(r, 'md');
-  t.regex(md, /^# SimSiam reproduction report\n\nProduced by `simsiam reproduce --preset small --seeds [0-9,]+ --backend wasm` in .*; development seeds 0, 1; backend wasm \(10 cells\); commit c0ffee/);
+  t.regex(md, /^# SimSiam reproduction report\n\nProduced by `simsiam reproduce --preset small --seeds [0-9,]+ --backend wasm` in .*; development seeds 0, 1; backend wasm \(9 cells\); commit c0ffee/);
   t.regex(html, /<p class="produced">Produced by <code>simsiam reproduce/);
   t.regex(md, /!\[\]\(data:image\/svg\+xml;base64,/);
   t.regex(md, /^\| stopgrad-collapse \| Without stop-gradient .* \| \*\*inconclusive\*\* \| not judged: /m);

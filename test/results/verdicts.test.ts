@@ -234,7 +234,12 @@ test('the collapse thresholds and 1/√d live in one module each, and nothing ci
   const offenders = (re: RegExp, except: string[]) => source.filter((f) => !except.includes(f) && re.test(read(f)));
   t.deepEqual(offenders(/1 \/ Math\.sqrt\([^)]*dim/, [path.join('core', 'eval', 'z-reference.ts')]), [], '1/√d is zStdReference');
   t.deepEqual(offenders(/-0\.95\b|0\.25 \* /, [path.join('results', 'outcome.ts')]), [], 'the collapse thresholds are in results/outcome.ts');
-  t.deepEqual([...source, 'README.md'].filter((f) => /METHOD\.md|WASM-NOTES|\.\.\/shared\/|\[(O|PH|SL|P|S|L)\]/.test(read(f))), [], 'citations point inside the repository');
+  // Every Markdown document a file names is one the repository holds (beside the file, at the root, or in docs/).
+  const dangling = [...source, 'README.md'].flatMap((f) => [...read(f).matchAll(/[\w./-]*[A-Za-z][\w-]*\.md\b/g)].map((m) => m[0])
+    .filter((ref) => !/^https?:/.test(ref) && ![path.dirname(f), '.', 'docs'].some((d) => fs.existsSync(path.join(root, d, ref.replace(/^\.\//, '')))))
+    .map((ref) => `${f}: ${ref}`));
+  t.deepEqual(dangling, [], 'every document named is in the repository');
+  t.deepEqual([...source, 'README.md'].filter((f) => /\.\.\/shared\//.test(read(f))), [], 'no path leads outside the repository');
 });
 
 test('a badge shows the verdict with its counts or effect', (t) => {

@@ -1,4 +1,5 @@
 import { zStdReference } from '../core/eval/z-reference.ts';
+import { pct } from '../runner/format.ts';
 
 /**
  * The one rule for what happened to a run: diverged, z collapsed, representation lost,
@@ -81,7 +82,6 @@ export function outcomeCounts(outcomes: Outcome[]): string {
   return parts.length ? parts.map(([label, c]) => `${label} ${c}/${n}`).join(', ') : `neither trains nor collapsed ${n}/${n}`;
 }
 
-const pct = (x: number | null) => (x == null ? '–' : `${(100 * x).toFixed(1)}%`);
 
 /** One run's evidence in a line, ending in what the rule made of it. */
 export function describeRun(r: RunEvidence): string {

@@ -68,6 +68,12 @@ export function readRuns(store: RunStore, experiment: string, metrics: MetricNam
   return { rows, failed, damaged };
 }
 
+/** A metric's value as tables and verdicts show it: accuracies in %, others as they are; null where absent or not finite. */
+export function shown(metric: MetricName, v: number | null | undefined): number | null {
+  if (v == null || !Number.isFinite(v)) return null;
+  return metric.endsWith('_acc') ? 100 * v : v;
+}
+
 /**
  * The metric a table or verdict uses: the one asked for, except linear-probe accuracy
  * where some finished run trained no probe (a preset without one): kNN then, said so.

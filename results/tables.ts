@@ -4,7 +4,7 @@ import { EXPERIMENTS } from '../experiments/registry.ts';
 import type { ExperimentSpec, MetricName, TableRow } from '../experiments/spec.ts';
 import type { RunStore } from '../runner/store/run-store.ts';
 import { outcomeCounts, outcomeOf } from './outcome.ts';
-import { metricFor, readRuns } from './runs.ts';
+import { metricFor, readRuns, shown } from './runs.ts';
 import { findingVerdicts, type FindingVerdict } from './verdicts.ts';
 
 export interface TableLine {
@@ -72,7 +72,6 @@ export function buildTable(
   const { rows, failed, damaged } = readRuns(store, spec.name, metrics, preset);
   const runs = [...rows.values()].flat();
   const { metric, note } = metricFor(spec.metric, runs);
-  const pct = (m: MetricName, v: number | null | undefined) => (v == null ? null : m.endsWith('_acc') ? 100 * v : v);
   const key = (axes: Record<string, unknown>) => JSON.stringify(axes);
   const combos = [...new Map(all.filter((r) => !r.damaged).map((r) => [key(r.axes), r.axes])).values()];
   const lines: TableLine[] = [];
@@ -82,11 +81,11 @@ export function buildTable(
       const nFailed = (failed.get(row.label) ?? []).filter((r) => key(r.axes) === key(axes)).length;
       // A damaged run's axes cannot be read: it is counted on its row's first line.
       const nDamaged = axes === (combos[0] ?? axes) ? damaged.filter((r) => r.rowLabel === row.label).length : 0;
-      const values = finite(cells.map((c) => pct(metric, c.values[metric])));
+      const values = finite(cells.map((c) => shown(metric, c.values[metric])));
       const outcome = cells.length ? outcomeCounts(cells.map(outcomeOf)) : nFailed ? 'failed' : 'missing';
       lines.push({
         variant: row.label, axes, paper: row.paper, ...meanStd(values), n: values.length, failed: nFailed, damaged: nDamaged, outcome,
-        knn: meanStd(finite(cells.map((c) => pct('knn_acc', c.knn)))).mean,
+        knn: meanStd(finite(cells.map((c) => shown('knn_acc', c.knn)))).mean,
         zStd: meanStd(finite(cells.map((c) => c.zStd))).mean,
         zStdReference: cells.length ? zStdReference(cells[0].dim) : null,
         loss: meanStd(finite(cells.map((c) => c.loss))).mean,

@@ -2,7 +2,7 @@ import { findingRows, type Finding, type FindingTest } from '../experiments/find
 import type { MetricName } from '../experiments/spec.ts';
 import { describeRun, outcomeOf, zCollapseBound, type Outcome } from './outcome.ts';
 import { ALPHA, detectable, holm, MIN_PAIRS, pairedEffect, pairedP, rateDecision, type Effect, type RateDecision } from './stats.ts';
-import { metricFor, type SeedRun } from './runs.ts';
+import { metricFor, shown, type SeedRun } from './runs.ts';
 
 /**
  * Verdicts of the paper's findings (docs/findings.md): per-run claims as rates over seeds,
@@ -79,9 +79,7 @@ const fmtP = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
 
 /** The run's value of a metric, in % for accuracies; null where it has none. */
 function value(r: SeedRun, metric: MetricName): number | null {
-  const v = r.values[metric];
-  if (v == null || !Number.isFinite(v)) return null;
-  return metric.endsWith('_acc') ? 100 * v : v;
+  return shown(metric, r.values[metric]);
 }
 
 /** The seeds both rows finished, as paired differences a − b; the diverged seeds that make a pair unusable. */

@@ -1,10 +1,13 @@
 /**
  * Where a training step's time goes, per kernel: `npm run bench:profile -- [model] [batch]`
  * (models of `simsiam bench`; default resnet18-narrow, batch 64) on the backend `auto`
- * picks, or SIMSIAM_BACKEND. One warm-up step, then one step under tf.profile.
+ * picks, or SIMSIAM_BACKEND. One warm-up step, then one step under tf.profile; per kernel
+ * name, its summed time, share, calls, and achieved GFLOP/s and GB/s (bench/kernel-cost.ts).
+ * On webgpu the kernel times are the GPU's own timestamps where the adapter offers them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { releaseBackend, useBackend, type BackendChoice } from '../core/backend.ts';
+import { kernelBytes, kernelFlops, type KernelCall } from './kernel-cost.ts';
 import { BENCH_MODELS, openStepTimer, type BenchModel } from './step.ts';
 
 const model = (process.argv[2] ?? 'resnet18-narrow') as BenchModel;
@@ -21,18 +24,26 @@ const prof = await tf.profile(async () => {
   await timer.time(1);
 });
 const total = performance.now() - t0;
-const by = new Map<string, { ms: number; calls: number }>();
+const by = new Map<string, { ms: number; calls: number; flops: number | null; bytes: number }>();
 for (const k of prof.kernels) {
-  const e = by.get(k.name) ?? { ms: 0, calls: 0 };
+  const e = by.get(k.name) ?? { ms: 0, calls: 0, flops: 0, bytes: 0 };
+  const f = kernelFlops(k as unknown as KernelCall);
   e.ms += k.kernelTimeMs as number;
   e.calls++;
+  e.flops = f === null || e.flops === null ? null : e.flops + f;
+  e.bytes += kernelBytes(k as unknown as KernelCall);
   by.set(k.name, e);
 }
 const rows = [...by].sort((a, b) => b[1].ms - a[1].ms);
 const sum = rows.reduce((a, [, e]) => a + e.ms, 0);
-process.stdout.write(`${backend.name} (${backend.threads} thread(s)) ${model} batch ${batch}: step ${total.toFixed(0)} ms under the profiler, kernels ${sum.toFixed(0)} ms\n`);
+const gpu = tf.backend() as unknown as { device?: { features: { has(f: string): boolean } } };
+const source = backend.name !== 'webgpu' ? 'tfjs profile() kernel times'
+  : gpu.device?.features.has('timestamp-query') ? 'GPU timestamps' : 'no GPU timestamps on this adapter: tfjs reports 0 ms';
+process.stdout.write(`${backend.name} (${backend.threads} thread(s)) ${model} batch ${batch}: step ${total.toFixed(0)} ms under the profiler, kernels ${sum.toFixed(0)} ms (${source})\n`);
+process.stdout.write(`  ${'kernel'.padEnd(24)} ${'ms'.padStart(8)} ${'share'.padStart(6)} ${'calls'.padStart(6)} ${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(7)}\n`);
 for (const [name, e] of rows.slice(0, 16)) {
-  process.stdout.write(`  ${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms ${(100 * e.ms / sum).toFixed(1).padStart(5)}%  x${e.calls}\n`);
+  const rate = (x: number | null, d: number) => (x === null || e.ms === 0 ? '-' : (x / e.ms / 1e6).toFixed(d));
+  process.stdout.write(`  ${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ${`${(100 * e.ms / sum).toFixed(1)}%`.padStart(6)} ${`x${e.calls}`.padStart(6)} ${rate(e.flops, 2).padStart(8)} ${rate(e.bytes, 2).padStart(7)}\n`);
 }
 timer.dispose();
 releaseBackend();

@@ -62,6 +62,24 @@ export function backendContract(backend: BackendName, skip: string | null, opts:
     t.true(Math.max(...errs) < 2e-4);
   });
 
+  // CIFAR ResNet-18's own layer shapes at batch 2: the stem (3 channels), a 3×3 at
+  // stride 1 and 2, the 1×1 stride-2 shortcut, and the 512-channel stage. A GPU backend's
+  // dW tiles and splits the pixel sum differently at each (a split sum, one tile, a ragged
+  // edge), so each is checked relative to the values' size.
+  serial('ResNet-18 layer shapes (stem, 3x3 at stride 1 and 2, 1x1 stride-2 shortcut, 512 channels) match cpu', async (t) => {
+    const rel = (a: Float32Array, b: Float32Array) => maxErr(a, b) / b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    let worst = 0;
+    for (const [i, c] of RESNET_CASES.entries()) {
+      const ref = await convOn('cpu', c, 40 + i);
+      const got = await convOn(backend, c, 40 + i);
+      const e = Math.max(rel(got.y, ref.y), rel(got.dx, ref.dx), rel(got.dw, ref.dw));
+      worst = Math.max(worst, e);
+      if (e >= 1e-5) t.fail(`${JSON.stringify(c)}: relative max error ${e.toExponential(2)}`);
+    }
+    t.log(`worst relative max error over ${RESNET_CASES.length} layers: ${worst.toExponential(2)}`);
+    t.true(worst < 1e-5);
+  });
+
   // Per-channel ops (BN's scale and shift, biases) take a folded path on wasm: x as
   // longer rows, the channel vector tiled. Both operand orders, 2-D and 4-D, a row count
   // that folds only partly, and one that does not fold at all.
@@ -194,6 +212,14 @@ const CONV_CASES: ConvCase[] = [
   { n: 2, h: 9, w: 9, ci: 32, co: 16, k: 3, s: 2, pad: 1 },
   { n: 1, h: 7, w: 7, ci: 16, co: 16, k: 3, s: 2, pad: 'same' },
   { n: 2, h: 8, w: 8, ci: 16, co: 32, k: 1, s: 2, pad: 0 },
+];
+
+const RESNET_CASES: ConvCase[] = [
+  { n: 2, h: 32, w: 32, ci: 3, co: 64, k: 3, s: 1, pad: 1 },
+  { n: 2, h: 32, w: 32, ci: 64, co: 64, k: 3, s: 1, pad: 1 },
+  { n: 2, h: 32, w: 32, ci: 64, co: 128, k: 3, s: 2, pad: 1 },
+  { n: 2, h: 32, w: 32, ci: 64, co: 128, k: 1, s: 2, pad: 0 },
+  { n: 2, h: 4, w: 4, ci: 512, co: 512, k: 3, s: 1, pad: 1 },
 ];
 
 /** Models of the presets, shrunk so that the cpu backend runs three steps in seconds. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../types.ts';
+import { registerWebgpuKernels } from './kernels/register.ts';
 import { adapterHint, describeAdapter, probeAdapter, startDawn, stopDawn } from './dawn.ts';
 
 const INSTALL = 'install a GPU driver, or a software adapter with `apt-get install -t bookworm-backports mesa-vulkan-drivers` (or `npm run setup:system`)';
@@ -23,6 +24,7 @@ export const webgpu: Backend = {
     }
     const adapter = await startDawn();
     if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs\'s webgpu backend failed to initialise');
+    registerWebgpuKernels();
     return { name: 'webgpu', tfName: 'webgpu', threads: 1, simd: false, adapter };
   },
   hint: `It needs the optional dependency webgpu (\`npm install webgpu\`) and a GPU adapter. ${adapterHint()} Or use --backend auto.`,

@@ -1,6 +1,6 @@
 import type { BackendInfo } from '../core/backend.ts';
 import { benchConfig, median, openStepTimer, peakRssMb, type BenchModel } from './step.ts';
-import { TorchReference } from './torch-reference.ts';
+import { TorchReference, type TorchDevice } from './torch-reference.ts';
 
 export interface CompareResult {
   backend: string;
@@ -22,6 +22,8 @@ export interface CompareResult {
   ratio_range: [number, number];
   torch_version: string;
   torch_threads: number;
+  /** Where PyTorch ran: `cpu`, or the CUDA device's name (a GPU backend is compared with PyTorch on CUDA). */
+  torch_device: string;
   rounds: number;
   steps_per_round: number;
   peak_rss_mb: number;
@@ -37,7 +39,7 @@ export async function compareStep(
   opts: { rounds: number; steps: number; warmup: number; torchThreads?: number },
 ): Promise<CompareResult> {
   const ours = openStepTimer(model, batch);
-  const torch = await TorchReference.open(benchConfig(model, batch), batch, opts.torchThreads);
+  const torch = await TorchReference.open(benchConfig(model, batch), batch, opts.torchThreads, torchDeviceFor(backend));
   try {
     await ours.time(Math.max(opts.warmup, 1));
     await torch.time(Math.max(opts.warmup, 1));
@@ -54,11 +56,17 @@ export async function compareStep(
       backend: backend.name, threads: backend.threads, model, batch,
       images_per_sec: (1000 * batch) / median(a), torch_images_per_sec: (1000 * batch) / median(b),
       ratio_vs_torch: median(ratios), ratio_range: [Math.min(...ratios), Math.max(...ratios)],
-      torch_version: torch.version, torch_threads: torch.threads,
+      torch_version: torch.version, torch_threads: torch.threads, torch_device: torch.device,
       rounds: opts.rounds, steps_per_round: opts.steps, peak_rss_mb: peakRssMb(),
     };
   } finally {
     torch.close();
     ours.dispose();
   }
+}
+
+/** A GPU backend is measured against PyTorch on the GPU (CUDA), a CPU backend against PyTorch on the CPU. */
+export function torchDeviceFor(backend: BackendInfo): TorchDevice {
+  const gpu = backend.name === 'tensorflow-gpu' || (backend.name === 'webgpu' && backend.adapter !== undefined && !backend.adapter.software);
+  return gpu ? 'cuda' : 'cpu';
 }

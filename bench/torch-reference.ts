@@ -42,6 +42,8 @@ export function torchUnavailable(): string | null {
   return r.status === 0 ? null : `${torchPython()} cannot import torch; ${TORCH_MISSING}`;
 }
 
+export type TorchDevice = 'cpu' | 'cuda';
+
 /** A running `bench/torch_step.py` holding one built model, timed in blocks on request. */
 export class TorchReference {
   private constructor(
@@ -49,17 +51,19 @@ export class TorchReference {
     private readonly lines: AsyncIterator<string>,
     readonly version: string,
     readonly threads: number,
+    /** `cpu`, or the CUDA device's name. */
+    readonly device: string,
   ) {}
 
-  static async open(config: TrainConfig, batch: number, threads = os.cpus().length): Promise<TorchReference> {
+  static async open(config: TrainConfig, batch: number, threads = os.cpus().length, device: TorchDevice = 'cpu'): Promise<TorchReference> {
     const child = spawn(torchPython(), [SCRIPT], { env: torchEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
     const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    child.stdin.write(`${JSON.stringify({ config, batch, threads })}\n`);
+    child.stdin.write(`${JSON.stringify({ config, batch, threads, device })}\n`);
     const ready = await next(lines, () => stderr);
     if (ready.error) throw new Error(String(ready.error));
-    return new TorchReference(child, lines, String(ready.torch), Number(ready.threads));
+    return new TorchReference(child, lines, String(ready.torch), Number(ready.threads), String(ready.device));
   }
 
   /** Run `n` steps in the reference; the wall time of each, ms. */

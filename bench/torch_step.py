@@ -5,7 +5,9 @@ predictor, BN placement 'hidden+proj', symmetric negative cosine with stop-gradi
 with momentum and weight decay) and times one step on random 32x32 RGB views.
 
 Protocol (JSON lines): the first stdin line is {"config": TrainConfig, "batch": B,
-"threads": T}; the script answers {"ready": ..., "torch": version, "threads": T}. Each
+"threads": T, "device": "cpu" | "cuda"}; the script answers {"ready": ..., "torch": version,
+"threads": T, "device": name}. On CUDA each step ends with a synchronize, so that its wall
+time is the GPU's work (fp32: TF32 off, the yardstick for fp32 WGSL kernels). Each
 further line {"steps": n} runs n steps and answers {"ms": [per-step ms]}. EOF ends it.
 So the caller can alternate blocks of ours and theirs in one sitting.
 """
@@ -84,15 +86,24 @@ def build(cfg):
 def main():
     setup = json.loads(sys.stdin.readline())
     cfg, batch, threads = setup["config"], setup["batch"], setup["threads"]
+    dev = setup.get("device", "cpu")
+    if dev == "cuda" and not torch.cuda.is_available():
+        print(json.dumps({"error": f"torch {torch.__version__} sees no CUDA device"}), flush=True)
+        sys.exit(3)
     torch.set_num_threads(threads)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(0)
     encoder, pred = build(cfg)
+    encoder.to(dev)
+    pred.to(dev)
     encoder.train()
     pred.train()
     o = cfg["optimizer"]
     opt = torch.optim.SGD([{"params": encoder.parameters()}, {"params": pred.parameters()}],
                           lr=0.01, momentum=o["momentum"], weight_decay=o["weightDecay"])
-    x1, x2 = torch.randn(batch, 3, 32, 32), torch.randn(batch, 3, 32, 32)
+    x1, x2 = torch.randn(batch, 3, 32, 32, device=dev), torch.randn(batch, 3, 32, 32, device=dev)
+    sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
 
     def step():
         z1, z2 = encoder(x1), encoder(x2)
@@ -101,8 +112,10 @@ def main():
         opt.zero_grad()
         loss.backward()
         opt.step()
+        sync()
 
-    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    name = torch.cuda.get_device_name(0) if dev == "cuda" else "cpu"
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": name}), flush=True)
     for line in sys.stdin:
         n = json.loads(line)["steps"]
         ms = []

@@ -231,7 +231,7 @@ Examples:
             results.push(r);
             if (!opts.json) {
               process.stdout.write(`${model} batch ${batch}: ${r.backend} (${r.threads} thread) ${r.images_per_sec.toFixed(2)} images/s, ` +
-                `PyTorch ${r.torch_version} (${r.torch_threads} thread) ${r.torch_images_per_sec.toFixed(2)} images/s, ` +
+                `PyTorch ${r.torch_version} (${r.torch_device === 'cpu' ? `${r.torch_threads} thread` : r.torch_device}) ${r.torch_images_per_sec.toFixed(2)} images/s, ` +
                 `ratio ${r.ratio_vs_torch.toFixed(3)} (median of ${r.rounds} alternating rounds of ${r.steps_per_round} steps, ` +
                 `rounds ${r.ratio_range.map((x) => x.toFixed(2)).join('-')}; peak RSS ${r.peak_rss_mb.toFixed(0)} MB)\n`);
             }

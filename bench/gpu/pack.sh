@@ -23,12 +23,12 @@ nm=$b/node_modules
 # tfjs-node (its libtensorflow is downloaded at install, per machine).
 rm -rf "$nm/onnxruntime-node" "$nm/@tensorflow/tfjs-node" "$nm/@tensorflow/tfjs-node-gpu"
 find "$nm/webgpu/dist" -mindepth 1 -maxdepth 1 -type d ! -name linux-x64 -exec rm -rf {} +
-# tfjs packages: Node loads each package's `main` bundle (dist/*.node.js) and wasm's
-# binaries; the browser bundles, ES modules and source maps are most of their size.
+# tfjs packages: Node loads each package's `main` bundle (dist/*.node.js), wasm's
+# binaries and the ES modules the project imports directly (tfjs-core's tape); the browser
+# bundles beside `main` (tf*.js, *.min.js, *.es2017.js) and source maps are most of their size.
 for p in "$nm"/@tensorflow/*; do
   main=$(node -p "require('$p/package.json').main")
-  find "$p/dist" -mindepth 1 \( -type f ! -path "$p/$main" ! -name '*.wasm' ! -name '*.d.ts' \) -delete
-  find "$p/dist" -mindepth 1 -type d -empty -delete
+  find "$p/dist" -maxdepth 1 -type f -name 'tf*.js' ! -path "$p/$main" -delete
 done
 find "$nm" \( -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -type f -delete
 rm -rf "$nm/better-sqlite3/deps" "$nm/better-sqlite3/src" "$nm/better-sqlite3/build/Release/obj" "$nm/better-sqlite3/build/Release/.deps"

@@ -2,12 +2,26 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from './config.ts';
 
 /**
+ * A backend may register this kernel to do one variable's whole update at once: inputs
+ * {w, g, accum}, outputs [w', accum'] with accum' = m·accum + (g + wd·w), w' = w − lr·accum'
+ * (the webgpu backend does: core/backends/webgpu/kernels/sgd-momentum.ts).
+ */
+export const FUSED_SGD_KERNEL = 'SimsiamSgdMomentum';
+export interface FusedSgdAttrs {
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+}
+
+/**
  * SGD with momentum (no dampening, no Nesterov) and weight decay added to the gradient
  * of every parameter, as PyTorch's SGD. tf.train.momentum's update matches PyTorch's:
  * accum <- m accum + g; w <- w - lr accum.
  */
 export class Sgd {
   private readonly opt: tf.MomentumOptimizer;
+  /** The momentum buffers of the fused path, made on its first step. */
+  private accums: tf.Variable[] | null = null;
 
   constructor(private readonly spec: OptimizerSpec, private readonly vars: tf.Variable[]) {
     this.opt = tf.train.momentum(0, spec.momentum);
@@ -16,19 +30,38 @@ export class Sgd {
   /** Apply one update to this optimizer's variables, from a gradient map keyed by variable name. */
   step(grads: tf.NamedTensorMap, lr: number): void {
     if (this.vars.length === 0) return;
+    const gradOf = (v: tf.Variable) => {
+      const g = grads[v.name];
+      if (!g) throw new Error(`no gradient for ${v.name}`);
+      return g;
+    };
+    if (tf.getKernel(FUSED_SGD_KERNEL, tf.getBackend())) return this.fusedStep(gradOf, lr);
     this.opt.setLearningRate(lr);
     tf.tidy(() => {
       const wd = this.spec.weightDecay;
       const named = this.vars.map((v) => {
-        const g = grads[v.name];
-        if (!g) throw new Error(`no gradient for ${v.name}`);
+        const g = gradOf(v);
         return { name: v.name, tensor: wd ? tf.add(g, tf.mul(v, wd)) : g };
       });
       this.opt.applyGradients(named);
     });
   }
 
+  private fusedStep(gradOf: (v: tf.Variable) => tf.Tensor, lr: number): void {
+    this.accums ??= this.vars.map((v) => tf.variable(tf.zerosLike(v), false));
+    const attrs: FusedSgdAttrs = { lr, momentum: this.spec.momentum, weightDecay: this.spec.weightDecay };
+    tf.tidy(() => {
+      this.vars.forEach((v, i) => {
+        const accum = this.accums![i];
+        const [w, a] = tf.engine().runKernel(FUSED_SGD_KERNEL, { w: v, g: gradOf(v), accum }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        v.assign(w);
+        accum.assign(a);
+      });
+    });
+  }
+
   dispose(): void {
     this.opt.dispose();
+    this.accums?.forEach((a) => a.dispose());
   }
 }

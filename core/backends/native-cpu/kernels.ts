@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { replaceKernel, type ConvAttrs } from '../wasm/kernels/kernel-registry.ts';
+import type { ConvAttrs } from '../conv-attrs.ts';
+import { replaceKernel } from '../wasm/kernels/kernel-registry.ts';
 import { registerWasmKernels } from '../wasm/kernels/register.ts';
 import type { OnnxGraph, OnnxNode } from './onnx-model.ts';
 import { NCHWC_DOMAIN, type Ort } from './ort.ts';

@@ -5,7 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { releaseBackend } from '../../../core/backend.ts';
+import { releaseBackend, useBackend } from '../../../core/backend.ts';
+import { STOCK_FLAG } from '../../../core/backends/webgpu/kernels/register.ts';
+import type { OptimizerSpec } from '../../../core/config.ts';
+import { FUSED_SGD_KERNEL, Sgd } from '../../../core/optimizer.ts';
 import { probeAdapter, type GpuAdapter } from '../../../core/backends/webgpu/dawn.ts';
 import { webgpu } from '../../../core/backends/webgpu/index.ts';
 import { SqliteStore } from '../../../runner/store/sqlite-store.ts';
@@ -65,4 +68,36 @@ const noSoftware = skip ?? 'the adapter here is a hardware one, which auto takes
   const r = await cli(process.execPath, [bin, 'bench', '--model', 'quick', '--batch', '8', '--steps', '1', '--warmup', '0'], { timeout: 120_000 });
   t.regex(r.stdout, /^backend (?!webgpu)\S+.*; not loaded: .*webgpu: only a software adapter \(/m);
   t.notRegex(r.stdout, /^webgpu /m, 'timed on another backend');
+});
+
+// The fused update (one kernel pair per variable) against tfjs's momentum optimizer on
+// cpu, with weight decay, over steps where momentum matters; and with the project's
+// kernels switched off, tfjs's own kernels give the same.
+const gpuTest = skip ? (ci ? test : test.skip) : test.serial;
+gpuTest(`webgpu: the fused SGD update equals tfjs's momentum optimizer on cpu${skip ? ` [skipped: ${skip}]` : ''}`, async (t) => {
+  if (skip) return t.fail(`CI=true requires it: ${skip}`);
+  const run = async (backend: 'cpu' | 'webgpu', stock = false) => {
+    await useBackend(backend);
+    if (backend === 'webgpu') tf.env().set(STOCK_FLAG, stock);
+    const v = tf.variable(tf.randomNormal([3, 3, 4, 8], 0, 1, 'float32', 1), true, `sgd-${backend}-${stock}`);
+    const opt = new Sgd({ momentum: 0.9, weightDecay: 5e-4 } as OptimizerSpec, [v]);
+    for (let i = 0; i < 5; i++) {
+      const g = tf.randomNormal([3, 3, 4, 8], 0, 1, 'float32', 10 + i);
+      opt.step({ [v.name]: g }, 0.05);
+      g.dispose();
+    }
+    const out = (await v.data()) as Float32Array;
+    opt.dispose();
+    v.dispose();
+    return out;
+  };
+  const ref = await run('cpu');
+  const err = (a: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - ref[i])), 0);
+  try {
+    t.true(err(await run('webgpu')) < 1e-6, 'fused');
+    t.true(tf.getKernel(FUSED_SGD_KERNEL, 'webgpu') !== undefined, 'webgpu registers the fused update');
+    t.true(err(await run('webgpu', true)) < 1e-6, 'stock kernels');
+  } finally {
+    tf.env().set(STOCK_FLAG, false);
+  }
 });

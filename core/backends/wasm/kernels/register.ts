@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { FOLDED_BINARY_OPS, foldingKernel } from './channel-broadcast.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv-grads.ts';
-import { replaceKernel, type ConvAttrs } from './kernel-registry.ts';
-import { withTensors } from './with-tensors.ts';
+import type { ConvAttrs } from '../../conv-attrs.ts';
+import { replaceKernel } from './kernel-registry.ts';
+import { withTensors } from '../../with-tensors.ts';
 
 let registered = false;
 

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ConvAttrs } from '../../wasm/kernels/kernel-registry.ts';
+import type { ConvAttrs } from '../../conv-attrs.ts';
+import { withTensors } from '../../with-tensors.ts';
+import { FUSED_SGD_KERNEL, type FusedSgdAttrs } from '../../../optimizer.ts';
 import { convFilterGrad } from './conv-filter-grad.ts';
+import { sgdMomentum } from './sgd-momentum.ts';
 import type { GpuBackend } from './program.ts';
 
 let registered = false;
@@ -40,6 +43,21 @@ export function registerWebgpuKernels(): void {
         strides: [info.strideHeight, info.strideWidth],
         pads: [info.padInfo.top, info.padInfo.left],
       });
+    },
+  });
+  tf.registerKernel({
+    kernelName: FUSED_SGD_KERNEL,
+    backendName: 'webgpu',
+    kernelFunc: (args) => {
+      const { w, g, accum } = args.inputs as { w: tf.TensorInfo; g: tf.TensorInfo; accum: tf.TensorInfo };
+      const a = args.attrs as unknown as FusedSgdAttrs;
+      if (!stockKernels()) return sgdMomentum(args.backend as unknown as GpuBackend, w, g, accum, a);
+      // The same update in tfjs's own kernels, as its optimizer runs it.
+      const [next, acc] = withTensors([w, g, accum], ([wt, gt, at]) => {
+        const acc = tf.add(tf.mul(at, a.momentum), a.weightDecay ? tf.add(gt, tf.mul(wt, a.weightDecay)) : gt);
+        return [tf.add(tf.mul(acc, -a.lr), wt), acc] as unknown as tf.Tensor;
+      }) as unknown as tf.Tensor[];
+      return [next, acc];
     },
   });
 }

@@ -65,8 +65,14 @@ export async function compareStep(
   }
 }
 
-/** A GPU backend is measured against PyTorch on the GPU (CUDA), a CPU backend against PyTorch on the CPU. */
+/**
+ * An NVIDIA GPU backend is measured against PyTorch on CUDA, everything else against
+ * PyTorch on the CPU (an AMD, Intel or Apple adapter has no CUDA; the output names the
+ * device either way). On a host with several GPUs, CUDA's device 0 is assumed to be the
+ * adapter Dawn chose: the output prints both names.
+ */
 export function torchDeviceFor(backend: BackendInfo): TorchDevice {
-  const gpu = backend.name === 'tensorflow-gpu' || (backend.name === 'webgpu' && backend.adapter !== undefined && !backend.adapter.software);
-  return gpu ? 'cuda' : 'cpu';
+  if (backend.name === 'tensorflow-gpu') return 'cuda';
+  const a = backend.adapter;
+  return backend.name === 'webgpu' && a !== undefined && !a.software && /nvidia/i.test(`${a.vendor} ${a.description}`) ? 'cuda' : 'cpu';
 }

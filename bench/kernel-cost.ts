@@ -33,9 +33,9 @@ export function kernelFlops(k: KernelCall): number | null {
     }
     case 'BatchMatMul':
     case '_FusedMatMul': {
-      // The inner dimension is not in the record (nor are the transposes): |a|·|b| = B²·M·K²·N.
-      const batch = out.length > 2 ? size(out.slice(0, -2)) : 1;
-      const inner = Math.sqrt((size(a) * size(b)) / (size(out) * batch));
+      // The transposes are not in the record: a is [..., M, K] or [..., K, M], out [..., M, N].
+      // (Where a is square either reading gives the same K.)
+      const inner = a.at(-2) === out.at(-2) ? a.at(-1)! : a.at(-2)!;
       return 2 * size(out) * inner;
     }
     default:

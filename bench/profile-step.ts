@@ -34,16 +34,21 @@ for (const k of prof.kernels) {
   e.bytes += kernelBytes(k as unknown as KernelCall);
   by.set(k.name, e);
 }
-const rows = [...by].sort((a, b) => b[1].ms - a[1].ms);
-const sum = rows.reduce((a, [, e]) => a + e.ms, 0);
+const sum = [...by.values()].reduce((a, e) => a + e.ms, 0);
+// Without GPU timestamps tfjs-webgpu reports every kernel as 0 ms: order by calls then.
+const rows = [...by].sort((a, b) => (sum > 0 ? b[1].ms - a[1].ms : b[1].calls - a[1].calls));
 const gpu = tf.backend() as unknown as { device?: { features: { has(f: string): boolean } } };
+const timed = backend.name !== 'webgpu' || gpu.device?.features.has('timestamp-query') === true;
+const smallest = Math.min(...prof.kernels.map((k) => k.kernelTimeMs as number).filter((ms) => ms > 0));
 const source = backend.name !== 'webgpu' ? 'tfjs profile() kernel times'
-  : gpu.device?.features.has('timestamp-query') ? 'GPU timestamps' : 'no GPU timestamps on this adapter: tfjs reports 0 ms';
+  : timed ? `GPU timestamps; the shortest kernel read ${smallest.toFixed(3)} ms`
+  : 'this adapter offers no GPU timestamps (timestamp-query), so tfjs reports no kernel times: rows by call count';
 process.stdout.write(`${backend.name} (${backend.threads} thread(s)) ${model} batch ${batch}: step ${total.toFixed(0)} ms under the profiler, kernels ${sum.toFixed(0)} ms (${source})\n`);
 process.stdout.write(`  ${'kernel'.padEnd(24)} ${'ms'.padStart(8)} ${'share'.padStart(6)} ${'calls'.padStart(6)} ${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(7)}\n`);
 for (const [name, e] of rows.slice(0, 16)) {
   const rate = (x: number | null, d: number) => (x === null || e.ms === 0 ? '-' : (x / e.ms / 1e6).toFixed(d));
-  process.stdout.write(`  ${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ${`${(100 * e.ms / sum).toFixed(1)}%`.padStart(6)} ${`x${e.calls}`.padStart(6)} ${rate(e.flops, 2).padStart(8)} ${rate(e.bytes, 2).padStart(7)}\n`);
+  const share = sum > 0 ? `${(100 * e.ms / sum).toFixed(1)}%` : '-';
+  process.stdout.write(`  ${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ${share.padStart(6)} ${`x${e.calls}`.padStart(6)} ${rate(e.flops, 2).padStart(8)} ${rate(e.bytes, 2).padStart(7)}\n`);
 }
 timer.dispose();
 releaseBackend();

@@ -19,12 +19,17 @@ export interface FusedSgdAttrs {
  * accum <- m accum + g; w <- w - lr accum.
  */
 export class Sgd {
-  private readonly opt: tf.MomentumOptimizer;
-  /** The momentum buffers of the fused path, made on its first step. */
-  private accums: tf.Variable[] | null = null;
+  private readonly opt: tf.MomentumOptimizer | null;
+  /**
+   * The momentum buffers of the fused path, or null for tfjs's optimizer: chosen once, on
+   * the backend in use when the optimizer is made, so that its state lives in one place.
+   */
+  private readonly accums: tf.Variable[] | null;
 
   constructor(private readonly spec: OptimizerSpec, private readonly vars: tf.Variable[]) {
-    this.opt = tf.train.momentum(0, spec.momentum);
+    const fused = tf.getKernel(FUSED_SGD_KERNEL, tf.getBackend()) !== undefined;
+    this.accums = fused ? vars.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false))) : null;
+    this.opt = fused ? null : tf.train.momentum(0, spec.momentum);
   }
 
   /** Apply one update to this optimizer's variables, from a gradient map keyed by variable name. */
@@ -35,24 +40,24 @@ export class Sgd {
       if (!g) throw new Error(`no gradient for ${v.name}`);
       return g;
     };
-    if (tf.getKernel(FUSED_SGD_KERNEL, tf.getBackend())) return this.fusedStep(gradOf, lr);
-    this.opt.setLearningRate(lr);
+    if (this.accums) return this.fusedStep(this.accums, gradOf, lr);
+    const opt = this.opt!;
+    opt.setLearningRate(lr);
     tf.tidy(() => {
       const wd = this.spec.weightDecay;
       const named = this.vars.map((v) => {
         const g = gradOf(v);
         return { name: v.name, tensor: wd ? tf.add(g, tf.mul(v, wd)) : g };
       });
-      this.opt.applyGradients(named);
+      opt.applyGradients(named);
     });
   }
 
-  private fusedStep(gradOf: (v: tf.Variable) => tf.Tensor, lr: number): void {
-    this.accums ??= this.vars.map((v) => tf.variable(tf.zerosLike(v), false));
+  private fusedStep(accums: tf.Variable[], gradOf: (v: tf.Variable) => tf.Tensor, lr: number): void {
     const attrs: FusedSgdAttrs = { lr, momentum: this.spec.momentum, weightDecay: this.spec.weightDecay };
     tf.tidy(() => {
       this.vars.forEach((v, i) => {
-        const accum = this.accums![i];
+        const accum = accums[i];
         const [w, a] = tf.engine().runKernel(FUSED_SGD_KERNEL, { w: v, g: gradOf(v), accum }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
         v.assign(w);
         accum.assign(a);
@@ -61,7 +66,7 @@ export class Sgd {
   }
 
   dispose(): void {
-    this.opt.dispose();
+    this.opt?.dispose();
     this.accums?.forEach((a) => a.dispose());
   }
 }

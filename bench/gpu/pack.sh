@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Packs what `bench/gpu/run.sh` needs on a GPU host with a driver and no network: this
 # Node binary, the committed project, its production node_modules pruned to Linux x64 and
-# to the files Node loads, and Debian's Vulkan loader packages. Usage:
+# to the files Node loads, and Debian's Vulkan loader and GLVND libraries (unpacked here).
+# Usage:
 #   bash bench/gpu/pack.sh [archive]      (default: simsiam-gpu.tar.xz in the repository root)
 # On the host: tar -xJf simsiam-gpu.tar.xz && cd simsiam && bash bench/gpu/run.sh [out-dir]
+# SIMSIAM_PACK_NO_DEBS=1 packs without the libraries, for a host that has libvulkan1 and libglvnd0.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(realpath -m "${1:-$root/simsiam-gpu.tar.xz}")
@@ -11,9 +13,9 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 b=$stage/simsiam
 
-mkdir -p "$b/.node/bin" "$b/.debs"
+mkdir -p "$b/.node/bin" "$stage/debs"
 git -C "$root" archive HEAD | tar -x -C "$b"
-cp "$(command -v node)" "$b/.node/bin/node"
+cp "$(node -p process.execPath)" "$b/.node/bin/node"
 
 # Production dependencies only, copied from this checkout (no download).
 cp -a "$root/node_modules" "$b/node_modules"
@@ -30,13 +32,26 @@ for p in "$nm"/@tensorflow/*; do
   main=$(node -p "require('$p/package.json').main")
   find "$p/dist" -maxdepth 1 -type f -name 'tf*.js' ! -path "$p/$main" -delete
 done
-find "$nm" \( -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -type f -delete
+find "$nm" -type f \( -name '*.map' -o \( \( -name '*.md' -o -name '*.markdown' \) ! -iname 'LICEN[CS]E*' ! -iname 'COPYING*' \) \) -delete
 rm -rf "$nm/better-sqlite3/deps" "$nm/better-sqlite3/src" "$nm/better-sqlite3/build/Release/obj" "$nm/better-sqlite3/build/Release/.deps"
 
-# The Vulkan loader and GLVND: NVIDIA's Vulkan ICD does not load without libglvnd0
-# ("Found no drivers"). run.sh unpacks them beside the project, not into /.
-(cd "$b/.debs" && apt-get download libvulkan1 libglvnd0 libglx0 libegl1 libgl1 libopengl0 libgles2 >/dev/null 2>&1) ||
-  echo "pack.sh: could not download the Vulkan loader packages (apt-get download); the host must have libvulkan1 and libglvnd0" >&2
+# The Vulkan loader and GLVND: NVIDIA's Vulkan driver does not load without libglvnd0
+# ("Found no drivers"). Unpacked here into .sysroot/; run.sh uses them only where the
+# host lacks its own.
+debs="libvulkan1 libglvnd0 libglx0 libegl1 libgl1 libopengl0 libgles2"
+if [ "${SIMSIAM_PACK_NO_DEBS:-}" != 1 ]; then
+  if ! (cd "$stage/debs" && apt-get download $debs); then
+    echo "pack.sh: apt-get download of the Vulkan loader packages failed (see above; \`apt-get update\` first?)." >&2
+    echo "         SIMSIAM_PACK_NO_DEBS=1 packs without them, for a host that has libvulkan1 and libglvnd0." >&2
+    exit 1
+  fi
+  for d in "$stage"/debs/*.deb; do dpkg-deb -x "$d" "$b/.sysroot"; done
+  (cd "$stage/debs" && ls *.deb) > "$b/.sysroot/PACKAGES"
+fi
 
 tar -C "$stage" -cJf "$out" simsiam
-echo "$out: $(du -h "$out" | cut -f1)"
+bytes=$(stat -c %s "$out")
+echo "$out: $(du -h "$out" | cut -f1)${SIMSIAM_PACK_NO_DEBS:+ (no Vulkan libraries)}"
+[ -f "$b/.sysroot/PACKAGES" ] && sed 's/^/  /' "$b/.sysroot/PACKAGES"
+# A device runner that carries files (e.g. 64 MiB) needs it smaller than that.
+if [ "$bytes" -gt $((64 * 1024 * 1024)) ]; then echo "pack.sh: the archive is over 64 MiB" >&2; exit 1; fi

@@ -62,7 +62,7 @@ export function backendContract(backend: BackendName, skip: string | null, opts:
     t.true(Math.max(...errs) < 2e-4);
   });
 
-  // CIFAR ResNet-18's own layer shapes at batch 2: the stem (3 channels), a 3×3 at
+  // CIFAR ResNet-18's own layer shapes: the stem (3 channels), a 3×3 at
   // stride 1 and 2, the 1×1 stride-2 shortcut, and the 512-channel stage. A GPU backend's
   // dW tiles and splits the pixel sum differently at each (a split sum, one tile, a ragged
   // edge), so each is checked relative to the values' size.
@@ -212,14 +212,23 @@ const CONV_CASES: ConvCase[] = [
   { n: 2, h: 9, w: 9, ci: 32, co: 16, k: 3, s: 2, pad: 1 },
   { n: 1, h: 7, w: 7, ci: 16, co: 16, k: 3, s: 2, pad: 'same' },
   { n: 2, h: 8, w: 8, ci: 16, co: 32, k: 1, s: 2, pad: 0 },
+  // Each tile shape and operand width of webgpu's dW, with a last split that is partial
+  // (the pixel count not a multiple of the chunk) and ragged tile edges.
+  { n: 3, h: 15, w: 15, ci: 8, co: 12, k: 3, s: 1, pad: 1 },
+  { n: 3, h: 15, w: 15, ci: 32, co: 64, k: 1, s: 1, pad: 0 },
+  { n: 2, h: 16, w: 16, ci: 5, co: 66, k: 3, s: 1, pad: 1 },
+  { n: 2, h: 16, w: 16, ci: 3, co: 24, k: 3, s: 1, pad: 1 },
+  { n: 2, h: 9, w: 9, ci: 5, co: 24, k: 3, s: 1, pad: 1 },
 ];
 
+// The layers' channels, kernels and strides at a smaller image, so that the cpu reference
+// stays cheap on every backend's run.
 const RESNET_CASES: ConvCase[] = [
-  { n: 2, h: 32, w: 32, ci: 3, co: 64, k: 3, s: 1, pad: 1 },
-  { n: 2, h: 32, w: 32, ci: 64, co: 64, k: 3, s: 1, pad: 1 },
-  { n: 2, h: 32, w: 32, ci: 64, co: 128, k: 3, s: 2, pad: 1 },
-  { n: 2, h: 32, w: 32, ci: 64, co: 128, k: 1, s: 2, pad: 0 },
-  { n: 2, h: 4, w: 4, ci: 512, co: 512, k: 3, s: 1, pad: 1 },
+  { n: 2, h: 16, w: 16, ci: 3, co: 64, k: 3, s: 1, pad: 1 },
+  { n: 2, h: 16, w: 16, ci: 64, co: 64, k: 3, s: 1, pad: 1 },
+  { n: 2, h: 16, w: 16, ci: 64, co: 128, k: 3, s: 2, pad: 1 },
+  { n: 2, h: 16, w: 16, ci: 64, co: 128, k: 1, s: 2, pad: 0 },
+  { n: 1, h: 4, w: 4, ci: 512, co: 512, k: 3, s: 1, pad: 1 },
 ];
 
 /** Models of the presets, shrunk so that the cpu backend runs three steps in seconds. */

@@ -70,33 +70,47 @@ const noSoftware = skip ?? 'the adapter here is a hardware one, which auto takes
   t.notRegex(r.stdout, /^webgpu /m, 'timed on another backend');
 });
 
-// The fused update (one kernel pair per variable) against tfjs's momentum optimizer on
-// cpu, with weight decay, over steps where momentum matters; and with the project's
-// kernels switched off, tfjs's own kernels give the same.
+// The fused update (two passes per variable) against tfjs's momentum optimizer on cpu,
+// with weight decay, over steps where momentum matters.
 const gpuTest = skip ? (ci ? test : test.skip) : test.serial;
 gpuTest(`webgpu: the fused SGD update equals tfjs's momentum optimizer on cpu${skip ? ` [skipped: ${skip}]` : ''}`, async (t) => {
   if (skip) return t.fail(`CI=true requires it: ${skip}`);
-  const run = async (backend: 'cpu' | 'webgpu', stock = false) => {
+  const run = async (backend: 'cpu' | 'webgpu') => {
     await useBackend(backend);
-    if (backend === 'webgpu') tf.env().set(STOCK_FLAG, stock);
-    const v = tf.variable(tf.randomNormal([3, 3, 4, 8], 0, 1, 'float32', 1), true, `sgd-${backend}-${stock}`);
+    const v = tf.tidy(() => tf.variable(tf.randomNormal([3, 3, 4, 8], 0, 1, 'float32', 1), true, `sgd-${backend}`));
     const opt = new Sgd({ momentum: 0.9, weightDecay: 5e-4 } as OptimizerSpec, [v]);
-    for (let i = 0; i < 5; i++) {
-      const g = tf.randomNormal([3, 3, 4, 8], 0, 1, 'float32', 10 + i);
-      opt.step({ [v.name]: g }, 0.05);
-      g.dispose();
-    }
+    for (let i = 0; i < 5; i++) tf.tidy(() => opt.step({ [v.name]: tf.randomNormal([3, 3, 4, 8], 0, 1, 'float32', 10 + i) }, 0.05));
     const out = (await v.data()) as Float32Array;
     opt.dispose();
     v.dispose();
     return out;
   };
   const ref = await run('cpu');
-  const err = (a: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - ref[i])), 0);
+  const before = tf.memory().numTensors;
+  const got = await run('webgpu');
+  t.true(tf.getKernel(FUSED_SGD_KERNEL, 'webgpu') !== undefined, 'webgpu registers the fused update');
+  t.true(got.reduce((m, x, i) => Math.max(m, Math.abs(x - ref[i])), 0) < 1e-6);
+  t.is(tf.memory().numTensors, before, 'the momentum buffers are freed with the optimizer');
+});
+
+// The conv tests pass on tfjs's kernel too: check that the project's dW is the one that
+// runs (tfjs-webgpu names each dispatch's program in the profile), split and unsplit, and
+// that the flag puts tfjs's back.
+gpuTest(`webgpu: dW runs the project's kernel (split-K and not), and the stock one under ${'SIMSIAM_WEBGPU_STOCK_KERNELS'}${skip ? ` [skipped: ${skip}]` : ''}`, async (t) => {
+  if (skip) return t.fail(`CI=true requires it: ${skip}`);
+  await useBackend('webgpu');
+  const programs = async (n: number, h: number, c: number) => {
+    const x = tf.ones([n, h, h, c]), dy = tf.ones([n, h, h, c]);
+    const p = await tf.profile(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, c, c] }) as tf.Tensor);
+    tf.dispose([x, dy]);
+    return p.kernels.filter((k) => k.name === 'Conv2DBackpropFilter').map((k) => String(k.extraInfo)).join(' ');
+  };
   try {
-    t.true(err(await run('webgpu')) < 1e-6, 'fused');
-    t.true(tf.getKernel(FUSED_SGD_KERNEL, 'webgpu') !== undefined, 'webgpu registers the fused update');
-    t.true(err(await run('webgpu', true)) < 1e-6, 'stock kernels');
+    t.regex(await programs(2, 16, 8), /FilterGradProgram.*SplitSumProgram/, 'a small dW over many pixels is split');
+    t.regex(await programs(1, 2, 256), /FilterGradProgram/);
+    t.notRegex(await programs(1, 2, 256), /SplitSumProgram/, 'a dW of many tiles over few pixels is not');
+    tf.env().set(STOCK_FLAG, true);
+    t.regex(await programs(2, 16, 8), /Conv2DDerFilterProgram/);
   } finally {
     tf.env().set(STOCK_FLAG, false);
   }

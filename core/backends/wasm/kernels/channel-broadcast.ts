@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { withTensors } from '../../with-tensors.ts';
+import { withTensors } from './with-tensors.ts';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type Info = tf.TensorInfo;

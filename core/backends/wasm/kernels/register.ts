@@ -3,7 +3,7 @@ import { FOLDED_BINARY_OPS, foldingKernel } from './channel-broadcast.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv-grads.ts';
 import type { ConvAttrs } from '../../conv-attrs.ts';
 import { replaceKernel } from './kernel-registry.ts';
-import { withTensors } from '../../with-tensors.ts';
+import { withTensors } from './with-tensors.ts';
 
 let registered = false;
 

@@ -200,12 +200,23 @@ fn main(index : i32) {
   }
 }
 
-export function convFilterGrad(backend: GpuBackend, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
+function planOf(g: ConvGeometry): { m: number; n: number; k: number; plan: FilterGradPlan } {
   const [kh, kw, ci, co] = g.filterShape;
   const m = kh * kw * ci;
-  const n = co;
   const k = g.dyShape[0] * g.dyShape[1] * g.dyShape[2];
-  const plan = planFilterGrad(m, n, k, ci % 4 === 0 && co % 4 === 0);
+  return { m, n: co, k, plan: planFilterGrad(m, co, k, ci % 4 === 0 && co % 4 === 0) };
+}
+
+/** Whether this kernel takes the case: some pixels, and a dispatch within the device's limit. */
+export function filterGradFits(g: ConvGeometry, maxWorkgroups: number): boolean {
+  const { m, n, k, plan } = planOf(g);
+  if (k === 0 || m === 0 || n === 0) return false;
+  return Math.max(Math.ceil(n / plan.tileN), Math.ceil(m / plan.tileM), plan.splits) <= maxWorkgroups;
+}
+
+export function convFilterGrad(backend: GpuBackend, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
+  const kw = g.filterShape[1];
+  const { m, n, k, plan } = planOf(g);
   const uniforms = [
     { type: 'int32' as const, data: g.pads },
     { type: 'int32' as const, data: g.strides },
@@ -217,9 +228,9 @@ export function convFilterGrad(backend: GpuBackend, x: tf.TensorInfo, dy: tf.Ten
   ];
   if (plan.splits === 1) return backend.runWebGPUProgram(new FilterGradProgram(g.filterShape, m, n, plan), [x, dy], 'float32', uniforms);
   const partial = backend.runWebGPUProgram(new FilterGradProgram([plan.splits, m, n], m, n, plan), [x, dy], 'float32', uniforms);
-  const out = backend.runWebGPUProgram(new SplitSumProgram(g.filterShape), [{ ...partial, shape: [plan.splits, m * n] }], 'float32', [
-    { type: 'int32', data: [plan.splits] },
-  ]);
-  backend.disposeData(partial.dataId);
-  return out;
+  try {
+    return backend.runWebGPUProgram(new SplitSumProgram(g.filterShape), [partial], 'float32', [{ type: 'int32', data: [plan.splits] }]);
+  } finally {
+    backend.disposeData(partial.dataId);
+  }
 }

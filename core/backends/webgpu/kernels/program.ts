@@ -32,4 +32,5 @@ export interface Uniform {
 export interface GpuBackend {
   runWebGPUProgram(program: GpuProgram, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms?: Uniform[]): tf.TensorInfo;
   disposeData(dataId: tf.DataId): boolean;
+  device: { limits: { maxComputeWorkgroupsPerDimension: number } };
 }

@@ -155,16 +155,18 @@ Re-running the same command resumes; \`simsiam report\` writes the results up as
     .addOption(new Option('-p, --preset <name>', 'the preset whose runs to report (default: the one most runs used)').choices(Object.keys(PRESETS)))
     .addOption(new Option('-f, --format <fmt>', 'output format').choices(REPORT_FORMATS).default('md'))
     .option('-o, --out <file>', 'write it to a file instead of standard output')
+    .option('-e, --experiments <list>', 'only these experiments, comma-separated (their findings are corrected together, as one report\'s are)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
     .addHelpText('after', `
 Examples:
   simsiam reproduce --seeds 0,1,2 && simsiam report --format html --out report.html
+  simsiam report --experiments stopgrad,predictor --preset medium
   simsiam report --format json | jq '.findings[] | [.id, .verdict]'`)
-    .action((opts: { db: string; preset?: PresetName; format: ReportFormat; out?: string }) => {
+    .action((opts: { db: string; preset?: PresetName; format: ReportFormat; out?: string; experiments?: string[] }) => {
       const store = openStore(opts.db, { readonly: true });
       try {
         const preset = opts.preset ?? commonestPreset(store);
         if (!preset) throw new SetupError(`${opts.db} holds no runs yet: run \`simsiam reproduce\` first`);
-        const report = buildReport(store, preset);
+        const report = buildReport(store, preset, opts.experiments);
         const text = renderReport(report, opts.format);
         reportDamage(report.tables);
         if (opts.out) {

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { testKinds, type Finding } from '../../experiments/findings.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
-import { decideTogether, summaryRows, type FindingRow } from '../findings-summary.ts';
+import { SetupError } from '../../core/user-error.ts';
+import { decideTogether, REPRODUCED, summaryRows, type FindingRow } from '../findings-summary.ts';
 import type { RunStore, RunSummary } from '../../runner/store/run-store.ts';
 import { describeSeeds } from '../seeds.ts';
 import { buildTable, findingsOf, type PaperTable } from '../tables.ts';
@@ -70,6 +71,14 @@ export function commonestPreset(store: RunStore): string | null {
   return [...count].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
 }
 
+/** The stored specs of the store's experiments, or of those named (each must be there). */
+function specsOf(store: RunStore, only?: string[]): ExperimentSpec[] {
+  const all = store.listExperiments();
+  const missing = (only ?? []).filter((n) => !all.some((e) => e.name === n));
+  if (missing.length) throw new SetupError(`no experiment ${missing.map((n) => `'${n}'`).join(', ')} in this database; it has: ${all.map((e) => e.name).join(', ') || 'none'}`);
+  return all.filter((e) => !only || only.includes(e.name)).map((e) => e.spec as ExperimentSpec);
+}
+
 function hasCollapseClaim(findings: Finding[] | undefined): boolean {
   return (findings ?? []).some((f) => testKinds(f.test).includes('collapses'));
 }
@@ -93,15 +102,15 @@ function tfjsVersion(): string {
  * one correction over every comparison the report shows (its family). The dashboard's
  * verdict badges use the same, so they agree with the report.
  */
-export function reportTables(store: RunStore, preset: string): PaperTable[] {
-  const experiments = store.listExperiments().map((e) => e.spec as ExperimentSpec);
+export function reportTables(store: RunStore, preset: string, only?: string[]): PaperTable[] {
+  const experiments = specsOf(store, only);
   return decideTogether(experiments.map((s) => buildTable(store, s, preset)).filter((t) => t.lines.some((l) => l.outcome !== 'missing')));
 }
 
 /** Everything the reproduction report shows, from the store's runs at one preset. */
-export function buildReport(store: RunStore, preset: string): Report {
-  const experiments = store.listExperiments().map((e) => e.spec as ExperimentSpec);
-  const tables = reportTables(store, preset);
+export function buildReport(store: RunStore, preset: string, only?: string[]): Report {
+  const experiments = specsOf(store, only);
+  const tables = reportTables(store, preset, only);
   const shown = new Set(tables.map((t) => t.experiment));
   const runs: RunSummary[] = experiments.filter((s) => shown.has(s.name)).flatMap((s) => store.runSummaries(s.name)).filter((r) => r.preset === preset && !r.damaged);
   const full = new Map(store.findRuns().map((r) => [r.id, r]));
@@ -128,8 +137,12 @@ export function buildReport(store: RunStore, preset: string): Report {
   const info = runs.filter((r) => r.status === 'finished' || r.status === 'diverged').map((r) => full.get(r.id)!);
   const backends = [...new Set(info.map((r) => r.backend).filter((b): b is string => b != null))];
   const backendFlag = backends.length === 1 ? ` --backend ${backends[0]}` : '';
+  const names = tables.map((t) => t.experiment);
+  const flags = `--preset ${preset} --seeds ${seeds.join(',')}${backendFlag}`;
+  // Every built-in experiment is `reproduce`; a subset was made by `run`, one per experiment.
+  const command = REPRODUCED.every((n) => names.includes(n)) ? `simsiam reproduce ${flags}` : names.map((n) => `simsiam run ${n} ${flags}`).join('` and `');
   return {
-    preset, generatedAt: new Date().toISOString(), command: `simsiam reproduce --preset ${preset} --seeds ${seeds.join(',')}${backendFlag}`, seeds: describeSeeds(seeds), findings: summaryRows(tables), tables, curves,
+    preset, generatedAt: new Date().toISOString(), command, seeds: describeSeeds(seeds), findings: summaryRows(tables), tables, curves,
     environment: [
       { label: 'backend', value: distinct(info.map((r) => r.backend)) },
       { label: 'device', value: distinct(info.map((r) => r.device ?? '–')) },

@@ -28,13 +28,26 @@ test('the report judges the findings, keeps every table, draws the collapse curv
   t.true(r.environment.some((e) => e.label === 'backend' && /wasm \(9 cells\)/.test(e.value)));
 });
 
+test('--experiments reports only those, says the `run` commands that made them, and names an experiment the database lacks', (t) => {
+  const s = new SqliteStore(db, { readonly: true });
+  try {
+    const r = buildReport(s, 'small', ['stopgrad']);
+    t.deepEqual(r.tables.map((x) => x.experiment), ['stopgrad']);
+    t.regex(r.command, /^simsiam run stopgrad --preset small --seeds 0,1/);
+    t.regex(buildReport(s, 'small').command, /^simsiam run stopgrad .*` and `simsiam run /, 'not every built-in experiment: not `reproduce`');
+    t.throws(() => buildReport(s, 'small', ['nope']), { message: /no experiment 'nope' in this database; it has: stopgrad/ });
+  } finally {
+    s.close();
+  }
+});
+
 test('json is the findings with a verdict each; html and md are self-contained', (t) => {
   const s = new SqliteStore(db, { readonly: true });
   const r = buildReport(s, 'small');
   s.close();
   const json = JSON.parse(renderReport(r, 'json'));
   t.deepEqual(Object.keys(json), ['preset', 'command', 'seeds', 'wall_seconds', 'environment', 'findings']);
-  t.regex(json.command, /^simsiam reproduce --preset small --seeds 0,1/);
+  t.regex(json.command, /^simsiam run stopgrad --preset small --seeds 0,1/);
   t.deepEqual(Object.keys(json.findings[0]), ['id', 'experiment', 'claim', 'verdict', 'metric', 'seeds', 'evidence', 'not_judged', 'shared_with', 'per_seed', 'parts']);
   t.true(json.findings.every((f: { verdict: string }) => ['reproduced', 'not reproduced', 'inconclusive', 'not testable at this preset'].includes(f.verdict)));
   const html = renderReport(r, 'html');
@@ -42,8 +55,8 @@ test('json is the findings with a verdict each; html and md are self-contained',
   t.notRegex(html, /(src|href)="https?:/, 'nothing fetched');
   t.notRegex(html, /<script>alert/, 'escaped');
   const md = renderReport(r, 'md');
-  t.regex(md, /^# SimSiam reproduction report\n\nProduced by `simsiam reproduce --preset small --seeds [0-9,]+ --backend wasm` in .*; development seeds 0, 1; backend wasm \(9 cells\); commit c0ffee/);
-  t.regex(html, /<p class="produced">Produced by <code>simsiam reproduce/);
+  t.regex(md, /^# SimSiam reproduction report\n\nProduced by `simsiam run stopgrad --preset small --seeds [0-9,]+ --backend wasm` and `simsiam run .*` in .*; development seeds 0, 1; backend wasm \(9 cells\); commit c0ffee/);
+  t.regex(html, /<p class="produced">Produced by <code>simsiam run stopgrad .*<\/code> and <code>simsiam run /);
   t.regex(md, /!\[\]\(data:image\/svg\+xml;base64,/);
   t.regex(md, /^\| stopgrad-collapse \| Without stop-gradient .* \| \*\*inconclusive\*\* \| not judged: /m);
   t.regex(md, /^<details><summary>stopgrad-collapse: per-seed evidence \(seeds 0, 1\)<\/summary>$/m);

@@ -56,7 +56,6 @@ export function backendContract(backend: BackendName, skip: string | null, opts:
     const c: ConvCase = { n: 1, h: 1024, w: 1024, ci: 4, co: 2, k: 3, s: 1, pad: 1 };
     const ref = await convOn('cpu', c, 21);
     const got = await convOn(backend, c, 21);
-    const rel = (a: Float32Array, b: Float32Array) => maxErr(a, b) / b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const errs = [rel(got.y, ref.y), rel(got.dx, ref.dx), rel(got.dw, ref.dw)];
     t.log(`relative max error: y ${errs[0].toExponential(2)}, dx ${errs[1].toExponential(2)}, dw ${errs[2].toExponential(2)}`);
     t.true(Math.max(...errs) < 2e-4);
@@ -67,7 +66,6 @@ export function backendContract(backend: BackendName, skip: string | null, opts:
   // dW tiles and splits the pixel sum differently at each (a split sum, one tile, a ragged
   // edge), so each is checked relative to the values' size.
   serial('ResNet-18 layer shapes (stem, 3x3 at stride 1 and 2, 1x1 stride-2 shortcut, 512 channels) match cpu', async (t) => {
-    const rel = (a: Float32Array, b: Float32Array) => maxErr(a, b) / b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     let worst = 0;
     for (const [i, c] of RESNET_CASES.entries()) {
       const ref = await convOn('cpu', c, 40 + i);
@@ -264,6 +262,11 @@ async function read(ts: tf.Tensor[]): Promise<Float32Array[]> {
   const out = await Promise.all(ts.map((x) => x.data() as Promise<Float32Array>));
   tf.dispose(ts);
   return out;
+}
+
+/** The largest difference relative to the reference's largest magnitude. */
+function rel(a: Float32Array, b: Float32Array): number {
+  return maxErr(a, b) / b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 }
 
 function maxErr(a: Float32Array, b: Float32Array): number {

@@ -139,8 +139,8 @@ export function buildReport(store: RunStore, preset: string, only?: string[]): R
   const backendFlag = backends.length === 1 ? ` --backend ${backends[0]}` : '';
   const names = tables.map((t) => t.experiment);
   const flags = `--preset ${preset} --seeds ${seeds.join(',')}${backendFlag}`;
-  // Every built-in experiment is `reproduce`; a subset was made by `run`, one per experiment.
-  const command = REPRODUCED.every((n) => names.includes(n)) ? `simsiam reproduce ${flags}` : names.map((n) => `simsiam run ${n} ${flags}`).join('` and `');
+  // Every built-in experiment is `reproduce`; a subset was made by `run`, one per experiment, as one shell line.
+  const command = REPRODUCED.every((n) => names.includes(n)) ? `simsiam reproduce ${flags}` : names.map((n) => `simsiam run ${n} ${flags}`).join(' && ');
   return {
     preset, generatedAt: new Date().toISOString(), command, seeds: describeSeeds(seeds), findings: summaryRows(tables), tables, curves,
     environment: [

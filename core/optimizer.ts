@@ -66,6 +66,8 @@ export class Sgd {
   }
 
   dispose(): void {
+    // tfjs's MomentumOptimizer.dispose skips its parent's, which frees the -lr scalar `c`.
+    (this.opt as unknown as { c?: tf.Tensor } | null)?.c?.dispose();
     this.opt?.dispose();
     this.accums?.forEach((a) => a.dispose());
   }

@@ -17,6 +17,21 @@ export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
 
 /**
+ * A backend may register these kernels to run the training-mode op fused (native-cpu
+ * does: core/backends/native-cpu/fused.ts). Forward: inputs {x, runMean, runVar, gamma?,
+ * beta?}, outputs [y, mean, rstd, runMean', runVar'] (batch statistics over all axes but
+ * the last, running statistics as BN_MOMENTUM's update with the unbiased variance).
+ * Backward: inputs {dy, x, mean, rstd, y? (with relu), gamma?}, outputs [dx, dgamma?, dbeta?].
+ */
+export const FUSED_BN_KERNEL = 'SimsiamBatchNorm';
+export const FUSED_BN_GRAD_KERNEL = 'SimsiamBatchNormGrad';
+export interface FusedBnAttrs {
+  relu: boolean;
+  momentum: number;
+  eps: number;
+}
+
+/**
  * BatchNorm over all axes but the last, with a hand-written gradient. tf.batchNorm's
  * gradient goes through Tile and is slow on wasm, and fails without scale/offset
  * on wasm; reductions here are matMuls with a ones row, wasm's fast path.
@@ -33,11 +48,16 @@ export function batchNorm(name: string, channels: number, opts: BatchNormOptions
     runVar.assign(tf.add(tf.mul(runVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
   });
 
+  const fused = makeFusedTrainOp(opts.relu, runMean, runVar);
+
   return {
     trainable: gamma && beta ? [gamma, beta] : [],
     state: [runMean, runVar],
     apply(x, mode) {
-      if (mode === 'train') return gamma && beta ? train(x, gamma, beta) : train(x);
+      if (mode === 'train') {
+        const op = tf.getKernel(FUSED_BN_KERNEL, tf.getBackend()) ? fused : train;
+        return gamma && beta ? op(x, gamma, beta) : op(x);
+      }
       return tf.tidy(() => {
         let y: tf.Tensor;
         if (mode === 'target') {
@@ -100,6 +120,36 @@ function makeTrainOp(relu: boolean, onStats: StatsHook): (x: tf.Tensor, gamma?: 
         const dxOut = tf.reshape(dx, shape);
         return sgamma ? [dxOut, tf.reshape(dgamma, [c]), tf.reshape(dbeta, [c])] : [dxOut];
       }),
+    };
+  }) as never);
+  return op as unknown as (x: tf.Tensor, gamma?: tf.Tensor, beta?: tf.Tensor) => tf.Tensor;
+}
+
+/**
+ * The training-mode op on a backend's fused kernels: the same function as makeTrainOp's,
+ * one kernel each way. It saves the input x, the batch mean and rstd, and y for ReLU's mask.
+ */
+function makeFusedTrainOp(relu: boolean, runMean: tf.Variable, runVar: tf.Variable): (x: tf.Tensor, gamma?: tf.Tensor, beta?: tf.Tensor) => tf.Tensor {
+  const attrs: FusedBnAttrs = { relu, momentum: BN_MOMENTUM, eps: BN_EPS };
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [x, gamma, beta] = args as tf.Tensor[];
+    const inputs: tf.NamedTensorMap = gamma && beta ? { x, runMean, runVar, gamma, beta } : { x, runMean, runVar };
+    const [y, mean, rstd, rm, rv] = tf.engine().runKernel(FUSED_BN_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    runMean.assign(rm);
+    runVar.assign(rv);
+    save([x, mean, rstd, ...(relu ? [y] : []), ...(gamma ? [gamma] : [])]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, smean, srstd, ...rest] = saved;
+        const sy = relu ? rest.shift() : undefined;
+        const sgamma = rest.shift();
+        const grads: tf.NamedTensorMap = { dy, x: sx, mean: smean, rstd: srstd };
+        if (sy) grads.y = sy;
+        if (sgamma) grads.gamma = sgamma;
+        return tf.engine().runKernel(FUSED_BN_GRAD_KERNEL, grads, {}) as tf.Tensor[];
+      },
     };
   }) as never);
   return op as unknown as (x: tf.Tensor, gamma?: tf.Tensor, beta?: tf.Tensor) => tf.Tensor;

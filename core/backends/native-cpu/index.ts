@@ -1,5 +1,6 @@
 import type { Backend } from '../types.ts';
 import { claimWasm, startWasm } from '../wasm/index.ts';
+import { loadAddon, registerFusedKernels } from './addon.ts';
 import { registerNativeKernels } from './kernels.ts';
 import { loadOrt, type Ort } from './ort.ts';
 
@@ -24,8 +25,13 @@ export const nativeCpu: Backend = {
     ort ??= loadOrt(threads);
     await startWasm(1);
     claimWasm('native-cpu');
-    registerNativeKernels(ort);
-    return { name: 'native-cpu', tfName: 'wasm', threads: ort.threads, simd: true, library: `onnxruntime ${ort.version}` };
+    // Recorded with every run (the device column): a cell's numbers are those of the path that ran.
+    const loaded = loadAddon();
+    const addon = 'addon' in loaded ? loaded.addon : null;
+    registerNativeKernels(ort, addon);
+    if (addon) registerFusedKernels(addon);
+    const kernels = addon ? `addon v${addon.version}` : `addon ${(loaded as { why: string }).why}`;
+    return { name: 'native-cpu', tfName: 'wasm', threads: ort.threads, simd: true, library: `onnxruntime ${ort.version}, ${kernels}` };
   },
   hint: 'It needs the optional dependency onnxruntime-node (`npm install onnxruntime-node`, no download); or use --backend auto.',
 };

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ConvAttrs } from '../conv-attrs.ts';
+import type { Addon } from './addon.ts';
 import { replaceKernel } from '../wasm/kernels/kernel-registry.ts';
 import { registerWasmKernels } from '../wasm/kernels/register.ts';
 import type { OnnxGraph, OnnxNode } from './onnx-model.ts';
@@ -95,12 +96,31 @@ function blockedConv(
   };
 }
 
+/**
+ * Up to this many filter values (3x3 from 128 to 256 channels), the addon's register
+ * tiles beat MLAS's blocked conv at the forward pass and dX (1.3-6x on the conv net's
+ * layers, 1.0-1.7x on ResNet-18's up to there); beyond, its filter rows no longer stay in
+ * L2 and MLAS is faster (2.6x at 512 channels). Measured on 2 cores, AVX-512: docs/backends.md.
+ */
+const ADDON_CONV_UP_TO = 3 * 3 * 128 * 256;
+
+/** Whether the addon runs this conv: dilation 1, `channels` (those its tiles vectorise) a multiple of 16, the filter within ADDON_CONV_UP_TO. */
+const addonConv = (addon: Addon | null, c: tf.backend_util.Conv2DInfo, channels: number, limit = ADDON_CONV_UP_TO): addon is Addon =>
+  addon !== null && c.dilationHeight === 1 && c.dilationWidth === 1 && channels % 16 === 0 &&
+  c.filterHeight * c.filterWidth * c.inChannels * c.outChannels <= limit;
+
+/** A conv's shape as the addon takes it: [n, h, w, ci, oh, ow, co, kh, kw, sh, sw, top, left]. */
+const addonDims = (c: tf.backend_util.Conv2DInfo) => Float32Array.from([
+  c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.outChannels,
+  c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left,
+]);
+
 /** Whether a conv from `inC` to `outC` channels can run blocked here. */
 const canBlock = (ort: Ort, inC: number, outC: number) => ort.nchwcBlock > 0 && inC % ort.nchwcBlock === 0 && outC % ort.nchwcBlock === 0;
 
 let registered = false;
 
-export function registerNativeKernels(ort: Ort): void {
+export function registerNativeKernels(ort: Ort, addon: Addon | null): void {
   // Once: a second pass would take the first one's kernels for wasm's stock fallbacks.
   if (registered) return;
   registered = true;
@@ -120,6 +140,10 @@ export function registerNativeKernels(ort: Ort): void {
       onnxOut(c.inWidth, c.filterWidth, c.strideWidth, c.dilationWidth, left, right) !== c.outWidth) return stockConv(args);
     const b = args.backend as unknown as WasmBackend;
     const out = b.makeOutput(c.outShape, 'float32');
+    if (addonConv(addon, c, c.outChannels)) {
+      addon.convForward(b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), b.typedArrayFromHeap(out), addonDims(c));
+      return out;
+    }
     ort.run(`conv ${x.shape} ${filter.shape} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${top},${left},${bottom},${right}`,
       () => {
         const [kh, kw, inC, outC] = filter.shape;
@@ -148,6 +172,10 @@ export function registerNativeKernels(ort: Ort): void {
       oh < 0 || ow < 0 || oh >= Math.max(c.strideHeight, c.dilationHeight) || ow >= Math.max(c.strideWidth, c.dilationWidth)) return stockDx(args);
     const b = args.backend as unknown as WasmBackend;
     const out = b.makeOutput(a.inputShape, 'float32');
+    if (addonConv(addon, c, c.inChannels)) {
+      addon.convDx(b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter), b.typedArrayFromHeap(out), addonDims(c));
+      return out;
+    }
     if (c.strideHeight === 1 && c.strideWidth === 1) {
       // Stride 1: a forward Conv of dy with the filter flipped and its channels swapped,
       // padded to a full correlation; blocked where the channels allow. MLAS's
@@ -209,6 +237,11 @@ export function registerNativeKernels(ort: Ort): void {
     const m = n * oh * ow;
     const b = args.backend as unknown as WasmBackend;
     const out = b.makeOutput(a.filterShape, 'float32');
+    if (addonConv(addon, c, co, Infinity)) {
+      // The addon's register tiles: 1.1-4x MLAS's GEMMs per tap, most on few channels (docs/backends.md).
+      addon.convDw(b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), b.typedArrayFromHeap(out), addonDims(c));
+      return out;
+    }
     ort.run(`dw ${x.shape} ${dy.shape} ${a.filterShape} ${sh},${sw} ${dh},${dw} ${top},${left},${bottom},${right}`, () => {
       const padded = top || left || bottom || right;
       const channelsFirst = sh === 1 && sw === 1 && tf.util.sizeFromShape(x.shape) >= CHANNELS_FIRST_DW_FROM;

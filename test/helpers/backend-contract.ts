@@ -3,8 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { useBackend, type BackendName } from '../../core/backend.ts';
-import type { TrainConfig } from '../../core/config.ts';
+import type { OptimizerSpec, TrainConfig } from '../../core/config.ts';
 import { batchNorm } from '../../core/nets/batch-norm.ts';
+import { Sgd } from '../../core/optimizer.ts';
 import { Rng } from '../../core/rng.ts';
 import { trainStep } from '../../core/train-step.ts';
 import { randomViews, stepContext, tinyConfig } from './tiny.ts';
@@ -24,6 +25,8 @@ export interface ContractOptions {
    * (buffers in use and pooled, and their bytes), asserted flat in place of host memory.
    */
   deviceMemory?: () => { buffers: number; bytes: number };
+  /** Fused kernels the backend must have registered once loaded (checked in the SGD case). */
+  fusedKernels?: string[];
 }
 
 export function backendContract(backend: BackendName, skip: string | null, opts: ContractOptions = {}): void {
@@ -34,7 +37,7 @@ export function backendContract(backend: BackendName, skip: string | null, opts:
     else test.skip(`${backend}: ${title} [skipped: ${skip}]`, impl);
   };
 
-  serial('conv forward, dX and dW match cpu (strides 1-3, 1x1 to 5x5, same, valid and explicit padding, 3 to 32 channels)', async (t) => {
+  serial('conv forward, dX and dW match cpu (strides 1-3, 1x1 to 5x5, same, valid and explicit padding, 2 to 66 channels)', async (t) => {
     let worst = 0;
     for (const [i, c] of CONV_CASES.entries()) {
       const ref = await convOn('cpu', c, i + 1);
@@ -119,25 +122,57 @@ export function backendContract(backend: BackendName, skip: string | null, opts:
     t.true(err < 1e-5);
   });
 
-  serial('batch norm (train mode, with ReLU) and its gradients match cpu', async (t) => {
+  // Every form the nets use: the encoder's (4-D, affine, ReLU), the heads' hidden layers
+  // (2-D, affine, ReLU) and the projector's output (2-D, neither), with dx as well as
+  // the parameters' gradients and the running statistics.
+  serial('batch norm (train mode) and its gradients match cpu: 4-D and 2-D, with and without affine and ReLU', async (t) => {
+    const forms: [number[], { affine: boolean; relu: boolean }][] = [
+      [[4, 5, 5, 6], { affine: true, relu: true }], [[24, 16], { affine: true, relu: true }],
+      [[9, 8], { affine: true, relu: false }], [[16, 32], { affine: false, relu: false }],
+    ];
     const run = async (b: BackendName) => {
       await useBackend(b);
       const rng = new Rng(5);
-      const bn = batchNorm('contract-bn', 6, { affine: true, relu: true });
-      const x = tensorFrom(rng, [4, 5, 5, 6]);
-      const up = tensorFrom(rng, [4, 5, 5, 6]);
-      const out = await read(tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.apply(x, 'train'), up)) as tf.Scalar, bn.trainable);
-        return [value, ...bn.trainable.map((v) => grads[v.name]), ...bn.state.map((s) => tf.clone(s))];
-      }));
-      tf.dispose([x, up, ...bn.trainable, ...bn.state]);
+      const out: Float32Array[] = [];
+      for (const [i, [shape, o]] of forms.entries()) {
+        const bn = batchNorm(`contract-bn${i}`, shape[shape.length - 1], o);
+        const x = tensorFrom(rng, shape), up = tensorFrom(rng, shape);
+        out.push(...await read(tf.tidy(() => {
+          const f = (xi: tf.Tensor) => tf.sum(tf.mul(bn.apply(xi, 'train'), up)) as tf.Scalar;
+          const { value, grads } = bn.trainable.length ? tf.variableGrads(() => f(x), bn.trainable) : { value: f(x), grads: {} };
+          const dx = tf.grad(f)(x);
+          return [value, dx, ...bn.trainable.map((v) => grads[v.name]), ...bn.state.map((s) => tf.clone(s))];
+        })));
+        tf.dispose([x, up, ...bn.trainable, ...bn.state]);
+      }
       return out;
     };
     const ref = await run('cpu');
     const got = await run(backend);
     const err = Math.max(...ref.map((r, i) => maxErr(r, got[i]) / Math.max(1, Math.abs(r[0]))));
-    t.log(`max error ${err.toExponential(2)} (loss, dgamma, dbeta, running mean and variance)`);
+    t.log(`max error ${err.toExponential(2)} (loss, dx, dgamma, dbeta, running mean and variance, over ${forms.length} forms)`);
     t.true(err < 1e-4);
+  });
+
+  // Momentum and weight decay over steps where momentum matters, on whichever update the
+  // backend runs (its fused kernel where it registers one).
+  serial('the SGD update (momentum, weight decay) equals tfjs\'s momentum optimizer on cpu', async (t) => {
+    const run = async (b: BackendName) => {
+      await useBackend(b);
+      const v = tf.tidy(() => tf.variable(tf.randomNormal([3, 3, 4, 8], 0, 1, 'float32', 1), true, `sgd-${b}`));
+      const opt = new Sgd({ momentum: 0.9, weightDecay: 5e-4 } as OptimizerSpec, [v]);
+      for (let i = 0; i < 5; i++) tf.tidy(() => opt.step({ [v.name]: tf.randomNormal([3, 3, 4, 8], 0, 1, 'float32', 10 + i) }, 0.05));
+      const out = (await v.data()) as Float32Array;
+      opt.dispose();
+      v.dispose();
+      return out;
+    };
+    const ref = await run('cpu');
+    const before = tf.memory().numTensors;
+    const got = await run(backend);
+    for (const k of opts.fusedKernels ?? []) t.true(tf.getKernel(k, tf.getBackend()) !== undefined, `${backend} registers ${k}`);
+    t.true(maxErr(got, ref) < 1e-6);
+    t.is(tf.memory().numTensors, before, 'the momentum buffers are freed with the optimizer');
   });
 
   serial('three training steps of each model give cpu\'s losses to 5 decimals', async (t) => {
@@ -217,6 +252,15 @@ const CONV_CASES: ConvCase[] = [
   { n: 2, h: 16, w: 16, ci: 5, co: 66, k: 3, s: 1, pad: 1 },
   { n: 2, h: 16, w: 16, ci: 3, co: 24, k: 3, s: 1, pad: 1 },
   { n: 2, h: 9, w: 9, ci: 5, co: 24, k: 3, s: 1, pad: 1 },
+  // native-cpu's own dW (output channels in multiples of 16): input channels that leave a
+  // partial tile of 8, one and two 16-wide output vectors, strides 1 to 3, 1x1 and 5x5,
+  // valid, same and explicit padding, an image narrower than the filter's reach.
+  { n: 2, h: 10, w: 10, ci: 3, co: 16, k: 3, s: 1, pad: 1 },
+  { n: 3, h: 9, w: 11, ci: 12, co: 48, k: 3, s: 2, pad: 'same' },
+  { n: 2, h: 11, w: 11, ci: 5, co: 32, k: 5, s: 3, pad: 2 },
+  { n: 2, h: 9, w: 9, ci: 13, co: 16, k: 3, s: 2, pad: 'valid' },
+  { n: 2, h: 6, w: 6, ci: 24, co: 64, k: 1, s: 1, pad: 0 },
+  { n: 1, h: 3, w: 2, ci: 8, co: 16, k: 5, s: 1, pad: 'same' },
 ];
 
 // The layers' channels, kernels and strides at a smaller image, so that the cpu reference

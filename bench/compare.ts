@@ -21,6 +21,7 @@ export interface CompareResult {
   /** The lowest and highest round's ratio: how far one sitting's figure can be trusted. */
   ratio_range: [number, number];
   torch_version: string;
+  /** PyTorch's CPU threads: as many as ours unless told otherwise. */
   torch_threads: number;
   /** Where PyTorch ran: `cpu`, or the CUDA device's name (a GPU backend is compared with PyTorch on CUDA). */
   torch_device: string;
@@ -39,7 +40,9 @@ export async function compareStep(
   opts: { rounds: number; steps: number; warmup: number; torchThreads?: number },
 ): Promise<CompareResult> {
   const ours = openStepTimer(model, batch);
-  const torch = await TorchReference.open(benchConfig(model, batch), batch, opts.torchThreads, torchDeviceFor(backend));
+  // As many threads as ours on the CPU: a ratio of one process against one process.
+  const device = torchDeviceFor(backend);
+  const torch = await TorchReference.open(benchConfig(model, batch), batch, opts.torchThreads ?? (device === 'cpu' ? backend.threads : undefined), device);
   try {
     await ours.time(Math.max(opts.warmup, 1));
     await torch.time(Math.max(opts.warmup, 1));

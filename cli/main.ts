@@ -6,10 +6,12 @@ import { PRESETS, type PresetName } from '../experiments/presets.ts';
 import { EXPERIMENTS, loadExperiment } from '../experiments/registry.ts';
 import { SpecError } from '../experiments/validate.ts';
 import { BENCH_MODELS, benchStep, type BenchModel, type BenchResult } from '../bench/step.ts';
-import { compareStep, type CompareResult } from '../bench/compare.ts';
+import { compareStep, torchDeviceFor, type CompareResult } from '../bench/compare.ts';
+import { compareSweep, type SweepCompareResult } from '../bench/sweep-compare.ts';
 import { torchUnavailable } from '../bench/torch-reference.ts';
 import { defaultWorkers } from '../runner/environment.ts';
 import fs from 'node:fs';
+import os from 'node:os';
 import { dryRun } from '../runner/dry-run.ts';
 import { buildReport, commonestPreset } from '../results/report/build.ts';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../results/report/render.ts';
@@ -212,12 +214,13 @@ Examples:
     .option('--warmup <n>', 'untimed steps first', integer(0), 2)
     .option('--compare', 'also time the PyTorch reference (bench/torch_step.py) of the same model and step, alternating, and print the ratio (median of the rounds\' ratios, with their range)')
     .option('--rounds <n>', 'with --compare: alternating rounds, each one untimed step and --steps timed ones', integer(1), 3)
+    .option('--processes <n>', 'with --compare on a CPU backend: also time a sweep\'s layout, n processes of ours at once and then n of PyTorch\'s, one thread each, and print images/s per core (default: the number of cores; below 2 skips it)', integer(0))
     .option('--threads <n>', 'wasm threads (default: $SIMSIAM_THREADS or 1; more than 1 loads the threaded SIMD binary, see README)', integer(1))
     .option('--json', 'print JSON (one object per model and batch)')
     .addOption(backendOption())
     .action(async (opts: {
       model: BenchModel[]; batch?: number[]; steps: number; warmup: number; compare?: boolean; rounds: number;
-      threads?: number; json?: boolean; backend: BackendChoice;
+      threads?: number; processes?: number; json?: boolean; backend: BackendChoice;
     }) => {
       if (opts.compare) {
         const missing = torchUnavailable();
@@ -225,18 +228,28 @@ Examples:
       }
       const backend = await useBackend(opts.backend, { threads: opts.threads });
       if (!opts.json) process.stdout.write(`${describeBackend(backend)}\n`);
-      const results: (BenchResult | CompareResult)[] = [];
+      const results: (BenchResult | (CompareResult & { sweep?: SweepCompareResult }))[] = [];
+      const processes = opts.processes ?? os.cpus().length;
       for (const model of opts.model) {
         for (const batch of opts.batch ?? [64]) {
           if (opts.compare) {
             const r = await compareStep(backend, model, batch, opts);
-            results.push(r);
             if (!opts.json) {
-              process.stdout.write(`${model} batch ${batch}: ${r.backend} (${r.threads} thread) ${r.images_per_sec.toFixed(2)} images/s, ` +
+              process.stdout.write(`${model} batch ${batch}, one process: ${r.backend} (${r.threads} thread) ${r.images_per_sec.toFixed(2)} images/s, ` +
                 `PyTorch ${r.torch_version} (${r.torch_device === 'cpu' ? `${r.torch_threads} thread` : r.torch_device}) ${r.torch_images_per_sec.toFixed(2)} images/s, ` +
                 `ratio ${r.ratio_vs_torch.toFixed(3)} (median of ${r.rounds} alternating rounds of ${r.steps_per_round} steps, ` +
                 `rounds ${r.ratio_range.map((x) => x.toFixed(2)).join('-')}; peak RSS ${r.peak_rss_mb.toFixed(0)} MB)\n`);
             }
+            // A sweep's layout, one single-threaded cell per core: on the CPU only.
+            const sweep = processes >= 2 && torchDeviceFor(backend) === 'cpu'
+              ? await compareSweep(backend.name, model, batch, { processes, rounds: opts.rounds, steps: opts.steps, warmup: opts.warmup })
+              : undefined;
+            if (sweep && !opts.json) {
+              process.stdout.write(`${model} batch ${batch}, ${sweep.processes} processes at once (1 thread each): ${r.backend} ${sweep.images_per_sec_per_core.toFixed(2)} images/s per core, ` +
+                `PyTorch ${sweep.torch_images_per_sec_per_core.toFixed(2)} images/s per core, ratio ${sweep.ratio_vs_torch.toFixed(3)} ` +
+                `(median of ${sweep.rounds} alternating rounds of ${sweep.steps_per_round} steps, rounds ${sweep.ratio_range.map((x) => x.toFixed(2)).join('-')})\n`);
+            }
+            results.push(sweep ? { ...r, sweep } : r);
             continue;
           }
           const r = await benchStep(backend, model, batch, opts.steps, opts.warmup);

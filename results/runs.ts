@@ -12,6 +12,7 @@ export interface SeedRun extends RunEvidence {
   axes: Record<string, unknown>;
   /** Final values of the metrics asked for (raw: fractions for accuracies), null where absent. */
   values: Partial<Record<MetricName, number | null>>;
+  /** The backend with what it ran on (native-cpu's libraries and addon, webgpu's adapter): a verdict rests on one. */
   backend: string | null;
   commit: string | null;
   /** The configuration without its seed: runs of one row and one configuration share it. */
@@ -60,7 +61,7 @@ export function readRuns(store: RunStore, experiment: string, metrics: MetricNam
       runId: r.id, rowLabel: r.rowLabel, axes: r.axes, seed: r.seed, nonFinite: r.status === 'diverged',
       loss: r.finalLoss, zStd: r.finalZStd, dim: r.dim ?? 1, cosine: (r.similarity ?? 'cosine') === 'cosine',
       knn0: knn.get(r.id)?.[0] ?? null, knn: r.finalKnnAcc, linear: r.finalLinearAcc, lossStd: stds.length ? mean(stds) : null,
-      values, backend: r.backend, commit: r.gitCommit,
+      values, backend: r.backend && r.device ? `${r.backend} (${r.device})` : r.backend, commit: r.gitCommit,
       configKey: cellHash({ ...cfg, seed: 0 }), steps: cfg?.data ? trainSteps(cfg) : Infinity,
     };
     rows.set(r.rowLabel, [...(rows.get(r.rowLabel) ?? []), run]);

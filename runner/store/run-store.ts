@@ -94,8 +94,9 @@ export interface RunSummary {
   finalKnnAcc: number | null;
   finalLinearAcc: number | null;
   error: string | null;
-  /** The backend the run trained on, and the commit of the code that trained it. */
+  /** The backend the run trained on, what it ran on (Run's device), and the commit of the code that trained it. */
   backend: string | null;
+  device: string | null;
   gitCommit: string | null;
   /** The fully resolved configuration. */
   config: unknown;

@@ -257,7 +257,7 @@ export class SqliteStore implements RunStore {
       id: r.id, experiment: r.experiment, rowLabel: r.rowLabel, axesJson: r.axesJson, seed: r.seed, status: r.status,
       startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error, preset: r.preset,
       finalLoss: r.finalLoss, finalZStd: r.finalZStd, finalKnnAcc: r.finalKnnAcc, finalLinearAcc: r.finalLinearAcc,
-      backend: r.backend, gitCommit: r.gitCommit, configJson: r.configJson,
+      backend: r.backend, device: r.device, gitCommit: r.gitCommit, configJson: r.configJson,
     }).from(r).where(eq(r.experiment, experiment)).orderBy(r.id).all()
       .map(({ axesJson, configJson, ...x }) => {
         // A damaged row still lists, marked, so that the others render.

@@ -7,9 +7,9 @@ const env = { packageVersion: '0.1.0', gitCommit: 'c0ffee', host: 'fixture-host'
 export const FIXTURE_OWNER = 'w';
 
 /** Claim a queued run as the fixture owner and record its backend, as a cell process's start does. */
-export function startRun(s: RunStore, runId: number, backend = 'wasm'): void {
+export function startRun(s: RunStore, runId: number, backend = 'wasm', device: string | null = null): void {
   s.claim(runId, { ...env, owner: FIXTURE_OWNER }, { staleMs: 30_000, endedBefore: new Date() });
-  s.setBackend(runId, FIXTURE_OWNER, backend);
+  s.setBackend(runId, FIXTURE_OWNER, backend, device);
 }
 
 /** Per-epoch loss, z_std and kNN curves of `epochs` epochs. */

@@ -39,9 +39,27 @@ if [ ${#need[@]} -eq 0 ] && [ ${#backports[@]} -eq 0 ]; then
   echo "setup:system: every optional component is installed"
   exit 0
 fi
+# The archive the machine already uses for bookworm itself: its address comes from the
+# machine's own sources (deb822 .sources or one-line .list), so no host is named here.
+debian_archive() {
+  local files=(/etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list)
+  awk '
+    FNR == 1 { uris = ""; suites = "" }
+    /^[ \t]*#/ { next }
+    /^URIs:/ { uris = $2 } /^Suites:/ { suites = $0 }
+    /^$/ { uris = ""; suites = "" }
+    uris != "" && suites ~ /(^|[ \t])bookworm([ \t]|$)/ { print uris; exit }
+    $1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { if ($(i + 1) == "bookworm") { print $i; exit } break } }
+  ' "${files[@]}" 2>/dev/null | head -n 1
+}
 if [ ${#backports[@]} -gt 0 ] && ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-  echo "setup:system: adding the bookworm-backports suite (for Mesa 25's lavapipe)"
-  printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm-backports' 'Components: main' \
+  archive=$(debian_archive)
+  if [ -z "$archive" ]; then
+    echo "setup:system: no configured Debian source for bookworm to take bookworm-backports from; add a bookworm-backports entry for your Debian mirror to /etc/apt/sources.list.d/ and rerun" >&2
+    exit 2
+  fi
+  echo "setup:system: adding the bookworm-backports suite of $archive (for Mesa 25's lavapipe)"
+  printf '%s\n' 'Types: deb' "URIs: $archive" 'Suites: bookworm-backports' 'Components: main' \
     'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' | "${sudo[@]}" tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
 fi
 echo "setup:system: installing ${need[*]}${backports[*]:+ ${backports[*]} (from bookworm-backports)}"

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Builds native-cpu's addon (core/backends/native-cpu/addon/: fused batch norm and SGD, and
-// dW) with node-gyp, at install (npm's postinstall) or by hand (`npm run build:addon`). It
+// the convolutions) with node-gyp, at install (npm's postinstall) or by hand (`npm run build:addon`). It
 // is optional: a build that fails prints one line and leaves native-cpu on onnxruntime and
 // wasm alone. SIMSIAM_ADDON=off skips the build (and its use at run time).
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'core', 'backends', 'native-cpu', 'addon');
 const say = (line) => process.stderr.write(`simsiam: ${line}\n`);
@@ -33,12 +34,20 @@ const nodedir = process.env.npm_config_nodedir ||
   (existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : null);
 const [cmd, ...pre] = nodeGyp();
 const args = [...pre, 'rebuild', '--release', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
-const r = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8' });
+// Without Node's headers node-gyp downloads them: bounded, so that an offline install ends.
+const r = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8', timeout: 300_000 });
 if (r.status === 0) {
-  say('native-cpu\'s addon built (fused batch norm and SGD, dW)');
+  // What it was built from: the loader refuses a build whose sources have changed since.
+  register();
+  const { ADDON_SOURCE_STAMP, sourceHash } = await import('../core/backends/native-cpu/addon-source.ts');
+  writeFileSync(ADDON_SOURCE_STAMP, `${sourceHash()}\n`);
+  say('native-cpu\'s addon built (fused batch norm and SGD, the convolutions)');
 } else {
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  const why = r.error ? r.error.message : (out.split('\n').find((l) => /error/i.test(l)) ?? `exit ${r.status}`).trim();
+  const why = r.error ? r.error.message
+    : r.signal ? `killed by ${r.signal}`
+    : (out.split('\n').find((l) => /error/i.test(l)) ?? `exit ${r.status}`).trim();
   rmSync(join(dir, 'build'), { recursive: true, force: true });
   say(`native-cpu's addon not built (${why.slice(0, 200)}); native-cpu runs without it. It needs a C compiler and Python for node-gyp (\`apt-get install build-essential python3\`); then \`npm run build:addon\``);
 }
+

@@ -6,6 +6,8 @@
 #   dataset-fashion-mnist              the Fashion-MNIST loader's test on the real files
 #   mesa-vulkan-drivers (Mesa >= 25)   a software WebGPU adapter (lavapipe) for the webgpu backend's
 #                                      tests; on Debian bookworm from bookworm-backports
+#   build-essential python3            the C compiler and Python that build native-cpu's addon at
+#                                      `npm ci` (node-gyp); run this before `npm ci`
 # Already present components are left alone. Without them `npm test` skips those tests.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -26,6 +28,8 @@ need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
 [ -d /usr/lib/"$(uname -m)"-linux-gnu/openblas-pthread ] || need+=(libopenblas0-pthread)
+{ command -v cc && command -v make; } >/dev/null || need+=(build-essential)
+command -v python3 >/dev/null || need+=(python3)
 
 # Dawn finds no adapter on lavapipe before Mesa 25: bookworm's own 22.3 is too old.
 backports=()
@@ -49,7 +53,12 @@ debian_archive() {
     /^URIs:/ { uris = $2 } /^Suites:/ { suites = $0 }
     /^$/ { uris = ""; suites = "" }
     uris != "" && suites ~ /(^|[ \t])bookworm([ \t]|$)/ { print uris; exit }
-    $1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { if ($(i + 1) == "bookworm") { print $i; exit } break } }
+    # deb [opt=v opt2=v] URI SUITE ...: the URI is the first field after any bracketed options.
+    $1 == "deb" {
+      i = 2
+      if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+      if ($(i + 1) == "bookworm") { print $i; exit }
+    }
   ' "${files[@]}" 2>/dev/null | head -n 1
 }
 if [ ${#backports[@]} -gt 0 ] && ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then

@@ -66,7 +66,8 @@ export function backendDevice(b: BackendInfo): string | null {
 /** One line for logs: the backend, what it runs on, and why each faster one was not taken. */
 export function describeBackend(b: BackendInfo): string {
   const device = backendDevice(b);
-  return `backend ${b.name}${device ? ` (${device})` : ''}${b.skipped.length ? `; not loaded: ${b.skipped.join('; ')}` : ''}`;
+  const about = [device, b.note].filter(Boolean).join('; ');
+  return `backend ${b.name}${about ? ` (${about})` : ''}${b.skipped.length ? `; not loaded: ${b.skipped.join('; ')}` : ''}`;
 }
 
 /** Let the process exit: a loaded GPU backend otherwise holds it open. */

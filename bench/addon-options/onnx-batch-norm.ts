@@ -1,5 +1,6 @@
-// Option (a) for native-cpu's kernels (docs/backends.md): batch norm's training forward as a small ONNX graph
-// that onnxruntime runs in place, against the addon's kernel: npx tsx bench/addon-options/onnx-batch-norm.ts
+// Batch norm's training forward (statistics, normalise, affine, ReLU; not the running statistics) as a small
+// ONNX graph that onnxruntime runs in place, against the addon's kernel, which also updates the running
+// statistics (docs/backends.md, "Why an addon"): npx tsx bench/addon-options/onnx-batch-norm.ts
 import { createRequire } from 'node:module';
 import { loadOrt } from '../../core/backends/native-cpu/ort.ts';
 const ort = loadOrt(1);

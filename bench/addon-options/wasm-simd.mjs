@@ -22,8 +22,9 @@ for (const [m, c] of [[65536, 16], [16384, 32], [4096, 64]]) {
     const t = med(() => e.bn_forward(X * 4, m, c, P * 4, (P + c) * 4, (P + 2 * c) * 4, (P + 3 * c) * 4, 0.1, 1e-5, 1, Y * 4, O * 4, (O + c) * 4, (O + 2 * c) * 4, (O + 3 * c) * 4, ACC * 4));
     row.push(`wasm ${k} ${t.toFixed(3)} ms`);
   }
-  const y = new Float32Array(n), g = new Float32Array(c).fill(1), z = new Float32Array(c), s = () => new Float32Array(c);
-  row.push(`native ${med(() => addon.bnForward(x, c, g, z, z, g, 0.1, 1e-5, true, y, s(), s(), s(), s())).toFixed(3)} ms`);
+  const y = new Float32Array(n), g = new Float32Array(c).fill(1), z = new Float32Array(c);
+  const [o1, o2, o3, o4] = [0, 1, 2, 3].map(() => new Float32Array(c));
+  row.push(`native ${med(() => addon.bnForward(x, c, g, z, z, g, 0.1, 1e-5, true, y, o1, o2, o3, o4)).toFixed(3)} ms`);
   console.log(row.join(' | '));
 }
 
@@ -32,7 +33,8 @@ for (const d of [[64, 32, 32, 16, 16, 16, 32, 3, 3, 2, 2, 0, 0], [64, 32, 32, 3,
   const nx = n * h * w * ci, ny = n * oh * ow * co, nw = kh * kw * ci * co;
   const x = new Float32Array(nx).map(() => Math.random()), dy = new Float32Array(ny).map(() => Math.random());
   const out = new Float32Array(nw);
-  const tn = med(() => addon.convDw(x, dy, out, Float32Array.from(d)));
+  const dims = Float32Array.from(d);
+  const tn = med(() => addon.convDw(x, dy, out, dims, 1));
   const row = [`dW ${d.slice(0, 4).join('x')} to ${co} channels, stride ${d[9]}`];
   for (const [k, e] of Object.entries(mods)) {
     const f32 = new Float32Array(e.memory.buffer), i32 = new Int32Array(e.memory.buffer);

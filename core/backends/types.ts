@@ -14,6 +14,8 @@ export interface LoadedBackend {
   library?: string;
   /** The adapter under webgpu. */
   adapter?: GpuAdapter;
+  /** Printed beside the backend at start, never recorded: why an optional part did not load. */
+  note?: string;
 }
 
 /**

@@ -18,7 +18,7 @@ export const BN_MOMENTUM = 0.1;
 
 /**
  * A backend may register these kernels to run the training-mode op fused (native-cpu
- * does: core/backends/native-cpu/fused.ts). Forward: inputs {x, runMean, runVar, gamma?,
+ * does: core/backends/native-cpu/addon.ts). Forward: inputs {x, runMean, runVar, gamma?,
  * beta?}, outputs [y, mean, rstd, runMean', runVar'] (batch statistics over all axes but
  * the last, running statistics as BN_MOMENTUM's update with the unbiased variance).
  * Backward: inputs {dy, x, mean, rstd, y? (with relu), gamma?}, outputs [dx, dgamma?, dbeta?].

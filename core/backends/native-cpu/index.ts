@@ -25,13 +25,17 @@ export const nativeCpu: Backend = {
     ort ??= loadOrt(threads);
     await startWasm(1);
     claimWasm('native-cpu');
-    // Recorded with every run (the device column): a cell's numbers are those of the path that ran.
+    // The addon's label is recorded with every run (the device column): a cell's numbers
+    // are those of the kernels that ran. Why it is absent goes to the log only.
     const loaded = loadAddon();
     const addon = 'addon' in loaded ? loaded.addon : null;
     registerNativeKernels(ort, addon);
     if (addon) registerFusedKernels(addon);
-    const kernels = addon ? `addon v${addon.version}` : `addon ${(loaded as { why: string }).why}`;
-    return { name: 'native-cpu', tfName: 'wasm', threads: ort.threads, simd: true, library: `onnxruntime ${ort.version}, ${kernels}` };
+    return {
+      name: 'native-cpu', tfName: 'wasm', threads: ort.threads, simd: true,
+      library: `onnxruntime ${ort.version}${'label' in loaded ? `, ${loaded.label}` : ''}`,
+      ...('why' in loaded ? { note: `addon ${loaded.why}` } : {}),
+    };
   },
   hint: 'It needs the optional dependency onnxruntime-node (`npm install onnxruntime-node`, no download); or use --backend auto.',
 };

@@ -98,15 +98,18 @@ function blockedConv(
 
 /**
  * Up to this many filter values (3x3 from 128 to 256 channels), the addon's register
- * tiles beat MLAS's blocked conv at the forward pass and dX (1.3-6x on the conv net's
- * layers, 1.0-1.7x on ResNet-18's up to there); beyond, its filter rows no longer stay in
- * L2 and MLAS is faster (2.6x at 512 channels). Measured on 2 cores, AVX-512: docs/backends.md.
+ * tiles beat MLAS's blocked conv at the forward pass and dX; beyond, its filter rows no
+ * longer stay in L2 and MLAS is faster (docs/backends.md, on 2 cores with AVX-512).
  */
 const ADDON_CONV_UP_TO = 3 * 3 * 128 * 256;
 
-/** Whether the addon runs this conv: dilation 1, `channels` (those its tiles vectorise) a multiple of 16, the filter within ADDON_CONV_UP_TO. */
+/**
+ * Whether the addon runs this conv: on AVX-512 only (its tiles hold 16 vectors of 16
+ * floats, which spill on AVX2's 16 registers of 8, unmeasured), dilation 1, `channels`
+ * (those its tiles vectorise) a multiple of 16, the filter within `limit`.
+ */
 const addonConv = (addon: Addon | null, c: tf.backend_util.Conv2DInfo, channels: number, limit = ADDON_CONV_UP_TO): addon is Addon =>
-  addon !== null && c.dilationHeight === 1 && c.dilationWidth === 1 && channels % 16 === 0 &&
+  addon !== null && addon.isa === 'x86-64-v4' && c.dilationHeight === 1 && c.dilationWidth === 1 && channels % 16 === 0 &&
   c.filterHeight * c.filterWidth * c.inChannels * c.outChannels <= limit;
 
 /** A conv's shape as the addon takes it: [n, h, w, ci, oh, ow, co, kh, kw, sh, sw, top, left]. */
@@ -141,7 +144,7 @@ export function registerNativeKernels(ort: Ort, addon: Addon | null): void {
     const b = args.backend as unknown as WasmBackend;
     const out = b.makeOutput(c.outShape, 'float32');
     if (addonConv(addon, c, c.outChannels)) {
-      addon.convForward(b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), b.typedArrayFromHeap(out), addonDims(c));
+      addon.convForward(b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), b.typedArrayFromHeap(out), addonDims(c), ort.threads);
       return out;
     }
     ort.run(`conv ${x.shape} ${filter.shape} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${top},${left},${bottom},${right}`,
@@ -173,7 +176,7 @@ export function registerNativeKernels(ort: Ort, addon: Addon | null): void {
     const b = args.backend as unknown as WasmBackend;
     const out = b.makeOutput(a.inputShape, 'float32');
     if (addonConv(addon, c, c.inChannels)) {
-      addon.convDx(b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter), b.typedArrayFromHeap(out), addonDims(c));
+      addon.convDx(b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter), b.typedArrayFromHeap(out), addonDims(c), ort.threads);
       return out;
     }
     if (c.strideHeight === 1 && c.strideWidth === 1) {
@@ -238,8 +241,8 @@ export function registerNativeKernels(ort: Ort, addon: Addon | null): void {
     const b = args.backend as unknown as WasmBackend;
     const out = b.makeOutput(a.filterShape, 'float32');
     if (addonConv(addon, c, co, Infinity)) {
-      // The addon's register tiles: 1.1-4x MLAS's GEMMs per tap, most on few channels (docs/backends.md).
-      addon.convDw(b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), b.typedArrayFromHeap(out), addonDims(c));
+      // Faster than MLAS's GEMM per tap at every layer measured, most on few channels (docs/backends.md).
+      addon.convDw(b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), b.typedArrayFromHeap(out), addonDims(c), ort.threads);
       return out;
     }
     ort.run(`dw ${x.shape} ${dy.shape} ${a.filterShape} ${sh},${sw} ${dh},${dw} ${top},${left},${bottom},${right}`, () => {

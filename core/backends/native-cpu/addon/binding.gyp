@@ -2,8 +2,9 @@
   "targets": [
     {
       "target_name": "simsiam_addon",
-      "sources": ["addon.c"],
-      "cflags": ["-O3", "-std=c11", "-ffp-contract=fast", "-fno-math-errno"],
+      "sources": ["napi.c", "batch-norm.c", "sgd.c", "conv.c"],
+      "cflags": ["-O3", "-std=c11", "-ffp-contract=fast", "-fno-math-errno", "-pthread"],
+      "ldflags": ["-pthread"],
       "xcode_settings": { "OTHER_CFLAGS": ["-O3", "-ffp-contract=fast", "-fno-math-errno"] }
     }
   ]

@@ -230,6 +230,8 @@ Examples:
       if (!opts.json) process.stdout.write(`${describeBackend(backend)}\n`);
       const results: (BenchResult | (CompareResult & { sweep?: SweepCompareResult }))[] = [];
       const processes = opts.processes ?? os.cpus().length;
+      // Per core means one process a core: more would share cores and understate both sides.
+      if (processes > os.cpus().length) throw new SpecError(`--processes ${processes}: this machine has ${os.cpus().length} cores; give at most that`);
       for (const model of opts.model) {
         for (const batch of opts.batch ?? [64]) {
           if (opts.compare) {

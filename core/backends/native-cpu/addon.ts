@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { FUSED_BN_GRAD_KERNEL, FUSED_BN_KERNEL, type FusedBnAttrs } from '../../nets/batch-norm.ts';
 import { FUSED_SGD_KERNEL, type FusedSgdAttrs } from '../../optimizer.ts';
 import { ADDON_BINARY, ADDON_SOURCE_STAMP, sourceHash } from './addon-source.ts';
+import type { WasmBackend } from './wasm-heap.ts';
 
 /**
  * native-cpu's addon (addon/*.c, built at install by bin/build-addon.mjs): batch
@@ -39,10 +40,6 @@ export interface LoadedAddon {
 }
 
 type Info = tf.TensorInfo;
-interface WasmBackend {
-  typedArrayFromHeap(t: Info): Float32Array;
-  makeOutput(shape: number[], dtype: tf.DataType): Info;
-}
 
 const FUNCTIONS = ['bnForward', 'bnBackward', 'sgd', 'convForward', 'convDx', 'convDw'] as const;
 

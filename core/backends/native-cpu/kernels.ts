@@ -5,6 +5,7 @@ import { replaceKernel } from '../wasm/kernels/kernel-registry.ts';
 import { registerWasmKernels } from '../wasm/kernels/register.ts';
 import type { OnnxGraph, OnnxNode } from './onnx-model.ts';
 import { NCHWC_DOMAIN, type Ort } from './ort.ts';
+import type { WasmBackend } from './wasm-heap.ts';
 
 /**
  * The step's heavy kernels (conv forward, its two gradients, matMul) on onnxruntime's
@@ -15,10 +16,6 @@ import { NCHWC_DOMAIN, type Ort } from './ort.ts';
  */
 
 type Info = tf.TensorInfo;
-interface WasmBackend {
-  typedArrayFromHeap(t: Info): Float32Array;
-  makeOutput(shape: number[], dtype: tf.DataType): Info;
-}
 
 const NHWC_TO_NCHW = [0, 3, 1, 2];
 const NCHW_TO_NHWC = [0, 2, 3, 1];

@@ -15,7 +15,7 @@ import { cosineLr, scaledLr } from './schedule.ts';
 import { trainStep } from './train-step.ts';
 import { buildTrainee } from './trainee.ts';
 
-/** Monitors of one epoch; epoch 0 is the randomly initialised network (kNN only). */
+/** Monitors of one epoch; epoch 0 is the randomly initialised network (kNN, and the linear probe where the config trains one). */
 export interface EpochMetrics {
   epoch: number;
   /** Mean training loss over the epoch's steps. */
@@ -28,6 +28,12 @@ export interface EpochMetrics {
   zStd: number;
   /** kNN top-1 as a fraction, null where not evaluated. */
   knnAcc: number | null;
+  /**
+   * Linear-probe top-1 of the random-init network (epoch 0 only, where the config trains a
+   * probe): what "learned" is judged against on the probe's metric. The run's final probe
+   * is TrainResult.linearAcc.
+   */
+  linearAcc?: number | null;
   /** Encoder lr at the epoch's last step. */
   lr: number;
   seconds: number;
@@ -111,7 +117,11 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   let status: TrainResult['status'] = 'finished';
   try {
     const knn0 = await timed(async () => (cfg.monitor.knn.everyEpochs > 0 ? evaluateKnn(cfg, net, data, fmt) : null));
-    epochs.push({ epoch: 0, loss: NaN, lossStd: NaN, lossMax: NaN, zStd: NaN, knnAcc: knn0.value, lr: 0, seconds: 0, dataWaitShare: 0, knnSeconds: knn0.seconds });
+    // The probe draws from its own Rng, so measuring it at init leaves training's stream as it was.
+    const linear0 = cfg.monitor.linear ? await evaluateLinear(cfg, net, data, fmt) : null;
+    epochs.push({
+      epoch: 0, loss: NaN, lossStd: NaN, lossMax: NaN, zStd: NaN, knnAcc: knn0.value, linearAcc: linear0, lr: 0, seconds: 0, dataWaitShare: 0, knnSeconds: knn0.seconds,
+    });
     opts.hooks?.onEpoch?.(epochs[0]);
     let acc = newEpoch();
     const endEpoch = async (epoch: number) => {

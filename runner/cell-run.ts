@@ -62,6 +62,7 @@ export function epochPoints(m: EpochMetrics, step: number): MetricPoint[] {
     if (m.lossStd != null) pts.push({ name: 'loss_std', epoch: m.epoch, step, value: m.lossStd }, { name: 'loss_max', epoch: m.epoch, step, value: m.lossMax });
   }
   if (m.knnAcc != null) pts.push({ name: 'knn_acc', epoch: m.epoch, step, value: m.knnAcc });
+  if (m.epoch === 0 && m.linearAcc != null) pts.push({ name: 'linear_acc', epoch: 0, step, value: m.linearAcc });
   return pts;
 }
 

@@ -51,10 +51,10 @@ export function databaseRates(store: RunStore | null, backend: string | null): M
   return new Map([...byKey].map(([k, xs]) => [k, median(xs)]));
 }
 
-/** A cell's time from a calibration of its cost key: start-up, steps, kNN passes, the linear probe (about one pass). */
+/** A cell's time from a calibration of its cost key: start-up, steps, kNN passes, the linear probe at init and at the end (about one pass each). */
 export function fromCalibration(c: Calibration, cfg: TrainConfig): number | null {
   if (c.stepSeconds.length === 0) return null;
-  const linear = cfg.monitor.linear ? c.knnSeconds : 0;
+  const linear = cfg.monitor.linear ? 2 * c.knnSeconds : 0;
   return c.startupSeconds + cellSteps(cfg) * median(c.stepSeconds) + knnPasses(cfg) * c.knnSeconds + linear;
 }
 

@@ -8,7 +8,7 @@ export function pct(x: number | null | undefined): string {
 /** One line of the per-epoch monitor table. */
 export function epochLine(m: EpochMetrics, zRef: number): string {
   const knnTime = m.knnSeconds ? ` (${m.knnSeconds.toFixed(1)}s)` : '';
-  if (m.epoch === 0) return `epoch   0 (random init)  kNN ${pct(m.knnAcc)}${knnTime}`;
+  if (m.epoch === 0) return `epoch   0 (random init)  kNN ${pct(m.knnAcc)}${knnTime}${m.linearAcc != null ? `  linear ${pct(m.linearAcc)}` : ''}`;
   return [
     `epoch ${String(m.epoch).padStart(3)}`,
     `loss ${m.loss.toFixed(4).padStart(8)}`,

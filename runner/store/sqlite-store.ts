@@ -185,8 +185,9 @@ export class SqliteStore implements RunStore {
   }
 
   finish(runId: number, owner: string, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null): boolean {
+    // Epoch 0 is the random-init network: never a run's final value (a diverged run has no final probe).
     const final = (name: MetricName) => sql`(SELECT ${schema.metrics.value} FROM ${schema.metrics}
-      WHERE ${schema.metrics.runId} = ${runId} AND ${schema.metrics.name} = ${name}
+      WHERE ${schema.metrics.runId} = ${runId} AND ${schema.metrics.name} = ${name} AND ${schema.metrics.epoch} > 0
       ORDER BY ${schema.metrics.epoch} DESC, ${schema.metrics.id} DESC LIMIT 1)`;
     return this.db.update(schema.runs).set({
       status, error, finishedAt: new Date(),

@@ -50,6 +50,18 @@ export const PRESETS = {
     epochs: 10,
     monitor: { knn: { k: 20, temperature: 0.1, everyEpochs: 1 }, linear: null },
   },
+  /**
+   * Real images, chosen blind (docs/test-bed.md): `small`'s network and recipe on 10000
+   * Fashion-MNIST training images (2000 test), 10 epochs (1560 steps), base lr 0.5. Chosen
+   * by a rule written before its candidates ran, reading only the SimSiam row on
+   * calibration seeds 100 and 101: linear 80.0% against 72.3% at init, settled, 99 s a cell.
+   */
+  'fashion-small': {
+    ...small,
+    data: { kind: 'fashion-mnist', dir: FASHION_MNIST_DIR, trainLimit: 10000, testLimit: 2000 },
+    optimizer: { ...small.optimizer, baseLr: 0.5 },
+    epochs: 10,
+  },
   /** Fashion-MNIST (Debian's dataset-fashion-mnist) with a narrow ResNet-18. */
   fashion: {
     ...simsiamCifar,

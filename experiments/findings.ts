@@ -13,16 +13,26 @@ export type FindingTest =
   /** The row's runs fail without collapsing: z not collapsed, kNN no better than init, the loss stays high (rate). */
   | { kind: 'fails'; row: string }
   /** The row's metric is below the other's (paired by seed). */
-  | { kind: 'below'; row: string; than: string }
+  | { kind: 'below'; row: string; than: string; effect?: number }
   /** The row's metric is at least the other's less `margin` points (non-inferiority, paired by seed). */
-  | { kind: 'at-least'; row: string; than: string; margin: number }
+  | { kind: 'at-least'; row: string; than: string; margin: number; effect?: number }
   /** Every pair of the rows lies within `within` points (equivalence of each pair, paired by seed). */
-  | { kind: 'within'; rows: string[]; within: number }
-  /** The row's loss oscillates more within epochs than the other's (paired by seed), and its runs do not collapse (rate). */
-  | { kind: 'unstable'; row: string; than: string }
+  | { kind: 'within'; rows: string[]; within: number; effect?: number }
+  /**
+   * The row's loss oscillates more within epochs than the other's (paired by seed), and its
+   * runs neither diverge nor collapse z (rate). `effect` is in the loss's units and has no
+   * default: the paper gives no number.
+   */
+  | { kind: 'unstable'; row: string; than: string; effect?: number }
   /** Every part holds. */
   | { kind: 'all'; of: FindingTest[] };
 
+/**
+ * `effect`, on the comparisons: the true difference (row − than; for `within`, of every
+ * pair) that a plan's power analysis assumes, in the metric's units (points for
+ * accuracies): the smallest effect worth detecting. Without it the plan takes the paper's
+ * difference between the rows where both are numbers (results/plan.ts).
+ */
 export interface Finding {
   /** Stable id, e.g. `stopgrad-collapse`. */
   id: string;

@@ -24,10 +24,10 @@ export const EXPERIMENTS: Record<string, ExperimentSpec> = Object.fromEntries(
 const label = z.string().min(1);
 const findingTest: z.ZodType<FindingTest> = z.lazy(() => z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.enum(['collapses', 'trains', 'fails']), row: label }),
-  z.strictObject({ kind: z.literal('below'), row: label, than: label }),
-  z.strictObject({ kind: z.literal('at-least'), row: label, than: label, margin: z.number().min(0) }),
-  z.strictObject({ kind: z.literal('within'), rows: z.array(label).min(2), within: z.number().positive() }),
-  z.strictObject({ kind: z.literal('unstable'), row: label, than: label }),
+  z.strictObject({ kind: z.literal('below'), row: label, than: label, effect: z.number().optional() }),
+  z.strictObject({ kind: z.literal('at-least'), row: label, than: label, margin: z.number().min(0), effect: z.number().optional() }),
+  z.strictObject({ kind: z.literal('within'), rows: z.array(label).min(2), within: z.number().positive(), effect: z.number().min(0).optional() }),
+  z.strictObject({ kind: z.literal('unstable'), row: label, than: label, effect: z.number().positive().optional() }),
   z.strictObject({ kind: z.literal('all'), of: z.array(findingTest).min(1) }),
 ])) as z.ZodType<FindingTest>;
 

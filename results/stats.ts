@@ -3,37 +3,37 @@ import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import ttest from '@stdlib/stats-ttest';
 
 /**
- * The statistics of the verdicts (docs/findings.md, "Statistics"): exact binomial rates,
- * paired t-tests by seed, Holm–Bonferroni over a report. No verdict computes a p-value
- * anywhere else.
+ * The statistics of the verdicts (docs/findings.md, "Statistics"): paired t-tests by seed,
+ * the p a test enters its family with, Holm–Bonferroni over a report; exact binomial
+ * tests and power are in power.ts. No verdict computes a p-value anywhere else.
  */
 
-/** Significance level of every test: one-sided for rates, two-sided (per family, after Holm) for comparisons. */
+/** Significance level of the family of every test judged together (after Holm). */
 export const ALPHA = 0.05;
 /** A comparison needs this many seed pairs; with fewer it is inconclusive. */
 export const MIN_PAIRS = 3;
 /** Power at which the smallest detectable effect is stated. */
 export const POWER = 0.8;
 
-/** One-sided Clopper–Pearson bounds at level ALPHA for k successes of n. */
+/** Two-sided Clopper–Pearson interval at confidence 1 − alpha for k successes of n: shown beside a rate, never used to decide. */
 export function clopperPearson(k: number, n: number, alpha = ALPHA): { lower: number; upper: number } {
   return {
-    lower: k === 0 ? 0 : betaQuantile(alpha, k, n - k + 1),
-    upper: k === n ? 1 : betaQuantile(1 - alpha, k + 1, n - k),
+    lower: k === 0 ? 0 : betaQuantile(alpha / 2, k, n - k + 1),
+    upper: k === n ? 1 : betaQuantile(1 - alpha / 2, k + 1, n - k),
   };
 }
 
 export type RateDecision = 'reproduced' | 'not reproduced' | 'inconclusive';
 
 /**
- * A per-run claim as a rate over seeds: reproduced when the rate's one-sided lower bound
- * is above ½ (the claim holds for most runs), not reproduced when its upper bound is
- * below ½, inconclusive otherwise. At 5 seeds: 5/5 reproduces, 0/5 does not, 1–4 cannot tell.
+ * The p a test enters the family with. Every test weighs its claim against the claim's
+ * complement (d < 0 against d ≥ 0; d > −margin against d ≤ −margin; |d| < bound against
+ * |d| ≥ bound; a rate above ½ against at most ½), each side a one-sided test valid for the
+ * other side's hypothesis. Whatever the truth, one of the two decisions is right, so at
+ * most one can be an error: the smaller p enters Holm as it is, and its side is the decision.
  */
-export function rateDecision(k: number, n: number): { decision: RateDecision; lower: number; upper: number } {
-  if (n === 0) return { decision: 'inconclusive', lower: 0, upper: 1 };
-  const b = clopperPearson(k, n);
-  return { decision: b.lower > 0.5 ? 'reproduced' : b.upper < 0.5 ? 'not reproduced' : 'inconclusive', ...b };
+export function familyP(pClaim: number, pAgainst: number): number {
+  return Math.min(pClaim, pAgainst);
 }
 
 /** The paired differences' mean with its two-sided 95% interval, and the sd behind it. */
@@ -62,15 +62,6 @@ export function pairedP(d: number[], alternative: 'greater' | 'less', mu = 0): n
     return m === 0 ? 1 : (alternative === 'greater' ? m > 0 : m < 0) ? 0 : 1;
   }
   return ttest(d, { alternative, mu, alpha: ALPHA }).pValue;
-}
-
-/**
- * The smallest true mean difference a two-sided paired t-test at level `alpha` detects
- * with probability POWER, at this many pairs and the observed sd of the differences.
- */
-export function detectable(sd: number, n: number, alpha: number): number {
-  if (n < 2) return Infinity;
-  return (tQuantile(1 - alpha / 2, n - 1) + tQuantile(POWER, n - 1)) * sd / Math.sqrt(n);
 }
 
 /** Holm–Bonferroni adjusted p-values, in the input's order (monotone, capped at 1); a p that is not a number counts as 1. */

@@ -3,7 +3,7 @@ import type { Finding } from '../experiments/findings.ts';
 import { EXPERIMENTS } from '../experiments/registry.ts';
 import type { ExperimentSpec, MetricName, TableRow } from '../experiments/spec.ts';
 import type { RunStore } from '../runner/store/run-store.ts';
-import { outcomeCounts, outcomeOf } from './outcome.ts';
+import { learnedOn, outcomeCounts, outcomeOf } from './outcome.ts';
 import { metricFor, readRuns, shown } from './runs.ts';
 import { findingVerdicts, type FindingVerdict } from './verdicts.ts';
 
@@ -72,6 +72,7 @@ export function buildTable(
   const { rows, failed, damaged } = readRuns(store, spec.name, metrics, preset);
   const runs = [...rows.values()].flat();
   const { metric, note } = metricFor(spec.metric, runs);
+  const { on } = learnedOn(metric, runs);
   const key = (axes: Record<string, unknown>) => JSON.stringify(axes);
   const combos = [...new Map(all.filter((r) => !r.damaged).map((r) => [key(r.axes), r.axes])).values()];
   const lines: TableLine[] = [];
@@ -82,7 +83,7 @@ export function buildTable(
       // A damaged run's axes cannot be read: it is counted on its row's first line.
       const nDamaged = axes === (combos[0] ?? axes) ? damaged.filter((r) => r.rowLabel === row.label).length : 0;
       const values = finite(cells.map((c) => shown(metric, c.values[metric])));
-      const outcome = cells.length ? outcomeCounts(cells.map(outcomeOf)) : nFailed ? 'failed' : 'missing';
+      const outcome = cells.length ? outcomeCounts(cells.map((c) => outcomeOf(c, on))) : nFailed ? 'failed' : 'missing';
       lines.push({
         variant: row.label, axes, paper: row.paper, ...meanStd(values), n: values.length, failed: nFailed, damaged: nDamaged, outcome,
         knn: meanStd(finite(cells.map((c) => shown('knn_acc', c.knn)))).mean,

@@ -1,45 +1,67 @@
-import { findingRows, type Finding, type FindingTest } from '../experiments/findings.ts';
+import { findingRows, testKinds, type Finding, type FindingTest } from '../experiments/findings.ts';
 import type { MetricName } from '../experiments/spec.ts';
-import { describeRun, outcomeOf, zCollapseBound, type Outcome } from './outcome.ts';
-import { ALPHA, detectable, holm, MIN_PAIRS, pairedEffect, pairedP, rateDecision, type Effect, type RateDecision } from './stats.ts';
+import { describeRun, learnedOn, outcomeOf, zCollapseBound, type LearnedMetric, type Outcome } from './outcome.ts';
+import { detectableDistance, rateP, tostPower } from './power.ts';
+import { ALPHA, clopperPearson, familyP, holm, MIN_PAIRS, POWER, pairedEffect, pairedP, type Effect, type RateDecision } from './stats.ts';
 import { metricFor, shown, type SeedRun } from './runs.ts';
 
 /**
- * Verdicts of the paper's findings (docs/findings.md): per-run claims as rates over seeds,
- * comparisons paired by seed with Holm–Bonferroni over every comparison judged together,
- * and a finding that its preset cannot test said to be so.
+ * Verdicts of the paper's findings (docs/findings.md): per-run claims as rates over seeds
+ * (exact binomial tests against ½), comparisons paired by seed, Holm–Bonferroni over every
+ * distinct test judged together, and a finding that its preset cannot test said to be so.
  */
 
 export const VERDICTS = ['reproduced', 'not reproduced', 'inconclusive', 'not testable at this preset'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-/** A paired comparison of two rows over the seeds both ran. */
-export interface Comparison {
-  /** Identity of the comparison's cells and test, so that one shared by two findings is counted once. */
+/** What every test of the family carries: its one-sided p each way and the p it enters Holm with. */
+export interface FamilyMember {
+  /** Identity of the test's cells and rule, so that one shared by two findings is counted once. */
   key: string;
-  /** e.g. `"asym." − "sym."`. */
-  what: string;
-  unit: string;
   /** One-sided p of the claim's direction, and of its opposite. */
   pClaim: number;
   pAgainst: number;
-  effect: Effect;
-  /** The claim in terms of the mean difference, e.g. "< 0" or "> −1". */
-  claim: string;
-  /** Set by decide(): Holm-adjusted two-sided p, the family's size, what that decides, and the smallest detectable effect. */
+  /** The p entered into Holm (stats.ts familyP). */
+  pFamily: number;
+  /** Set by decide(): Holm-adjusted p, the family's size, what that decides. */
   pAdjusted?: number;
   family?: number;
   decision?: RateDecision;
-  detectable?: number;
 }
 
-/** One part of a finding: a rate, or a comparison (decided once the family is known), or a fixed answer. */
+/** A paired comparison of two rows over the seeds both ran. */
+export interface Comparison extends FamilyMember {
+  /** e.g. `"asym." − "sym."`. */
+  what: string;
+  unit: string;
+  effect: Effect;
+  /** The claim in terms of the mean difference, e.g. "< 0" or "> −1". */
+  claim: string;
+  /** Where the claim's threshold lies on the difference's scale (0, −margin, ±bound), for plots. */
+  threshold: number[];
+  /** Set by decide(): the smallest effect these pairs detect with 80% power at the family's first Holm level, and what it measures. */
+  detectable?: number;
+  detectableWhat?: string;
+}
+
+/** A per-run claim as an exact binomial test of its rate against ½. */
+export interface RateTest extends FamilyMember {
+  row: string;
+  k: number;
+  n: number;
+  /** Two-sided 95% Clopper–Pearson interval of the rate (shown, not used to decide). */
+  lower: number;
+  upper: number;
+}
+
+/** One part of a finding: a rate, or a comparison (both decided once the family is known), or a fixed answer. */
 export interface Part {
   kind: FindingTest['kind'];
   /** Identity of the cells and test, for sharing. */
   key: string;
   decision?: RateDecision;
   comparison?: Comparison;
+  rate?: RateTest;
   /** For a rate: how many of the row's runs hold the claim. */
   count?: { k: number; n: number };
   /** The part's numbers in a line, e.g. `"x" z collapsed 5/5, representation lost 5/5`. */
@@ -103,9 +125,16 @@ function cellKey(rows: Rows, label: string): string {
   return `${(rows.get(label) ?? [])[0]?.configKey ?? `missing:${label}`}@${sorted((rows.get(label) ?? []).map((r) => r.seed)).join(',')}`;
 }
 
+/** How a comparison is tested: its claim on the mean difference and the one-sided p each way. */
+interface CompareTest {
+  claim: string;
+  threshold: number[];
+  pClaim: (d: number[]) => number;
+  pAgainst: (d: number[]) => number;
+}
+
 /** A paired comparison, or why there is none. */
-function compare(rows: Rows, a: string, b: string, get: (r: SeedRun) => number | null, unit: string,
-  test: { claim: string; pClaim: (d: number[]) => number; pAgainst: (d: number[]) => number }, kind: FindingTest['kind'], tag: string): Part {
+function compare(rows: Rows, a: string, b: string, get: (r: SeedRun) => number | null, unit: string, test: CompareTest, kind: FindingTest['kind'], tag: string): Part {
   const p = pairs(rows, a, b, get);
   const what = `"${a}" − "${b}"`;
   const key = `${tag}|${cellKey(rows, a)}|${cellKey(rows, b)}`;
@@ -118,53 +147,60 @@ function compare(rows: Rows, a: string, b: string, get: (r: SeedRun) => number |
   if (p.d.length < MIN_PAIRS) return { kind, key, decision: 'inconclusive', summary: `${what}: ${p.d.length} seed pair(s); a comparison needs ${MIN_PAIRS}` };
   const effect = pairedEffect(p.d);
   if (!(effect.sd > 0)) return { kind, key, decision: 'inconclusive', summary: `${what}: every seed gives the same difference ${effect.mean}; with no spread the t-test is undefined` };
+  const pClaim = test.pClaim(p.d), pAgainst = test.pAgainst(p.d);
   return {
     kind, key, summary: what,
-    comparison: { key, what, unit, claim: test.claim, pClaim: test.pClaim(p.d), pAgainst: test.pAgainst(p.d), effect },
+    comparison: { key, what, unit, claim: test.claim, threshold: test.threshold, pClaim, pAgainst, pFamily: familyP(pClaim, pAgainst), effect },
   };
 }
 
-/** A per-run claim as a rate over the row's seeds. */
-function rate(rows: Rows, row: string, kind: FindingTest['kind'], holds: (o: Outcome, r: SeedRun) => boolean, what: string): Part {
+/** A per-run claim as an exact binomial test of the row's rate against ½; `on` says which accuracy "learned" read. */
+function rate(rows: Rows, row: string, kind: FindingTest['kind'], holds: (o: Outcome, r: SeedRun) => boolean, what: string, on: LearnedMetric, judged: string): Part {
   const runs = rows.get(row) ?? [];
-  const key = `${kind}|${cellKey(rows, row)}`;
+  const key = `${kind}|${on}|${cellKey(rows, row)}`;
   if (!runs.length) return { kind, key, decision: 'inconclusive', summary: `"${row}": no finished run` };
-  if (kind === 'unstable' && runs.every((r) => outcomeOf(r).diverged)) {
-    return { kind, key, decision: 'inconclusive', summary: `"${row}": every seed diverged, which is neither the paper's oscillation nor evidence against it` };
-  }
-  const k = runs.filter((r) => holds(outcomeOf(r), r)).length;
-  const r = rateDecision(k, runs.length);
+  const k = runs.filter((r) => holds(outcomeOf(r, on), r)).length, n = runs.length;
+  const pClaim = rateP(k, n, 'greater'), pAgainst = rateP(k, n, 'less');
+  const ci = clopperPearson(k, n);
+  // kNN beside the judged metric, so that a reader sees both readings of "learned".
+  const beside = on === 'linear_acc' ? `; on kNN ${runs.filter((r) => holds(outcomeOf(r, 'knn_acc'), r)).length}/${n}` : '';
   return {
-    kind, key, decision: r.decision, count: { k, n: runs.length },
-    summary: `"${row}" ${what} ${k}/${runs.length} (95% bounds ${(100 * r.lower).toFixed(0)}–${(100 * r.upper).toFixed(0)}%; outcomes judged on kNN against random init)`,
+    kind, key, count: { k, n },
+    rate: { key, row, k, n, pClaim, pAgainst, pFamily: familyP(pClaim, pAgainst), lower: ci.lower, upper: ci.upper },
+    summary: `"${row}" ${what} ${k}/${n} (95% CI ${(100 * ci.lower).toFixed(0)}–${(100 * ci.upper).toFixed(0)}%; ${judged}${beside})`,
   };
 }
 
-/** The parts of a test, before the family's correction. */
-function parts(t: FindingTest, rows: Rows, metric: MetricName): Part[] {
+const LEARNED_WORDS: Record<LearnedMetric, string> = { knn_acc: 'kNN', linear_acc: 'linear accuracy' };
+
+/** The parts of a test, before the family's correction; "learned" read on `on`. */
+function parts(t: FindingTest, rows: Rows, metric: MetricName, on: LearnedMetric): Part[] {
   const get = (r: SeedRun) => value(r, metric);
   const unit = metric.endsWith('_acc') ? 'points' : '';
+  const judged = `judged on ${LEARNED_WORDS[on]} against random init`;
   switch (t.kind) {
-    case 'collapses': return [rate(rows, t.row, t.kind, (o) => o.zCollapsed && o.representationLost, 'collapsed (z collapsed and representation lost)')];
-    case 'trains': return [rate(rows, t.row, t.kind, (o) => o.trains, 'trains')];
+    case 'collapses': return [rate(rows, t.row, t.kind, (o) => o.zCollapsed && o.representationLost, 'collapsed (z collapsed and representation lost)', on, judged)];
+    case 'trains': return [rate(rows, t.row, t.kind, (o) => o.trains, 'trains', on, judged)];
     // A frozen h keeps the loss off −1 even when z collapses, so here z_std alone says whether z collapsed.
     case 'fails': return [rate(rows, t.row, t.kind, (o, r) => !o.diverged && r.zStd != null && r.zStd >= zCollapseBound(r.dim) && o.representationLost && o.lossHigh,
-      'fails without collapsing (loss above −0.5, kNN at init, z_std above the collapse bound)')];
+      `fails without collapsing (loss above −0.5, ${LEARNED_WORDS[on]} at init, z_std above the collapse bound)`, on, judged)];
     case 'below': return [compare(rows, t.row, t.than, get, unit, {
-      claim: '< 0', pClaim: (d) => pairedP(d, 'less'), pAgainst: (d) => pairedP(d, 'greater'),
+      claim: '< 0', threshold: [0], pClaim: (d) => pairedP(d, 'less'), pAgainst: (d) => pairedP(d, 'greater'),
     }, t.kind, `below|${metric}`)];
     case 'at-least': return [compare(rows, t.row, t.than, get, unit, {
-      claim: `> −${t.margin}`, pClaim: (d) => pairedP(d, 'greater', -t.margin), pAgainst: (d) => pairedP(d, 'less', -t.margin),
+      claim: `> −${t.margin}`, threshold: [-t.margin],
+      pClaim: (d) => pairedP(d, 'greater', -t.margin), pAgainst: (d) => pairedP(d, 'less', -t.margin),
     }, t.kind, `at-least|${metric}|${t.margin}`)];
     case 'within': {
       const present = t.rows.filter((r) => (rows.get(r) ?? []).length);
       const absent = t.rows.filter((r) => !present.includes(r));
       const out: Part[] = absent.map((r) => ({ kind: t.kind, key: `absent|${r}`, decision: 'inconclusive' as const, summary: `"${r}": not run at this preset` }));
-      // Every pair: two one-sided tests that the difference lies inside ±within; against, that it lies outside.
+      // Every pair: the two one-sided tests (TOST) that the difference lies inside ±within,
+      // against its complement, that it lies outside (either side: Bonferroni over the two).
       for (let i = 0; i < present.length; i++) {
         for (let j = i + 1; j < present.length; j++) {
           out.push(compare(rows, present[j], present[i], get, unit, {
-            claim: `within ±${t.within}`,
+            claim: `within ±${t.within}`, threshold: [-t.within, t.within],
             pClaim: (d) => Math.max(pairedP(d, 'greater', -t.within), pairedP(d, 'less', t.within)),
             pAgainst: (d) => Math.min(1, 2 * Math.min(pairedP(d, 'greater', t.within), pairedP(d, 'less', -t.within))),
           }, t.kind, `within|${metric}|${t.within}`));
@@ -174,11 +210,12 @@ function parts(t: FindingTest, rows: Rows, metric: MetricName): Part[] {
     }
     case 'unstable': return [
       compare(rows, t.row, t.than, (r) => r.lossStd, '', {
-        claim: '> 0 (within-epoch loss std)', pClaim: (d) => pairedP(d, 'greater'), pAgainst: (d) => pairedP(d, 'less'),
+        claim: '> 0 (within-epoch loss std)', threshold: [0], pClaim: (d) => pairedP(d, 'greater'), pAgainst: (d) => pairedP(d, 'less'),
       }, t.kind, 'unstable|loss_std'),
-      rate(rows, t.row, t.kind, (o) => !o.diverged && !o.zCollapsed, 'neither diverges nor collapses z'),
+      // The paper's instability oscillates; a run that diverges or collapses z counts against it.
+      rate(rows, t.row, t.kind, (o) => !o.diverged && !o.zCollapsed, 'neither diverges nor collapses z', on, 'a diverged run counts against the claim'),
     ];
-    case 'all': return t.of.flatMap((x) => parts(x, rows, metric));
+    case 'all': return t.of.flatMap((x) => parts(x, rows, metric, on));
   }
 }
 
@@ -214,9 +251,12 @@ export function judgeFinding(f: Finding, experiment: string, defaultMetric: Metr
   const labels = unique(findingRows(f.test));
   const runs = labels.flatMap((l) => rows.get(l) ?? []);
   const { metric, note } = metricFor(f.metric ?? defaultMetric, runs);
+  const learned = learnedOn(metric, runs);
+  const rated = testKinds(f.test).some((k) => k === 'collapses' || k === 'trains' || k === 'fails' || k === 'unstable');
+  const notes = [note, rated ? learned.note : null].filter(Boolean).join('; ') || null;
   const base = {
-    id: f.id, experiment, claim: f.claim, rows: labels, metric, metricNote: note, seeds: sorted(runs.map((r) => r.seed)),
-    details: labels.flatMap((l) => (rows.get(l) ?? []).map((r) => `"${l}" ${describeRun(r)}`)),
+    id: f.id, experiment, claim: f.claim, rows: labels, metric, metricNote: notes, seeds: sorted(runs.map((r) => r.seed)),
+    details: labels.flatMap((l) => (rows.get(l) ?? []).map((r) => `"${l}" ${describeRun(r, learned.on)}`)),
     sharedWith: [] as string[],
   };
   const crashed = labels.filter((l) => (failed.get(l) ?? []).length).map((l) => `seed(s) ${failed.get(l)!.join(', ')} of "${l}"`);
@@ -226,7 +266,7 @@ export function judgeFinding(f: Finding, experiment: string, defaultMetric: Metr
   if (refused) return { ...base, verdict: 'inconclusive', parts: [], notJudged: `not judged: ${refused}`, evidence: `not judged: ${refused}` };
   const budget = overBudget(f, rows, labels);
   if (budget) return { ...base, verdict: 'not testable at this preset', parts: [], notJudged: budget, evidence: budget };
-  const ps: Part[] = parts(f.test, rows, metric);
+  const ps: Part[] = parts(f.test, rows, metric, learned.on);
   return { ...base, verdict: 'inconclusive', parts: ps, notJudged: null, evidence: '' };
 }
 
@@ -234,9 +274,36 @@ export function judgeFinding(f: Finding, experiment: string, defaultMetric: Metr
 function comparisonLine(c: Comparison): string {
   const e = c.effect, u = c.unit ? ` ${c.unit}` : '';
   const d = c.unit ? 1 : 4;
-  return `${c.what} = ${fmt(e.mean, d)} [${fmt(e.lo, d)}, ${fmt(e.hi, d)}]${u} (n=${e.n}; claim ${c.claim}); ` +
-    `p = ${fmtP(c.pClaim)} for, ${fmtP(c.pAgainst)} against; Holm over ${c.family} comparison(s): ${fmtP(c.pAdjusted!)}; ` +
-    `detectable ≥ ${fmt(c.detectable!, d)}${u} → ${c.decision}`;
+  return `${c.what} = ${fmt(e.mean, d)}, 95% CI [${fmt(e.lo, d)}, ${fmt(e.hi, d)}]${u} (unadjusted; n=${e.n}; claim ${c.claim}); ` +
+    `p = ${fmtP(c.pClaim)} for, ${fmtP(c.pAgainst)} against; Holm over ${c.family} test(s): ${fmtP(c.pAdjusted!)}; ` +
+    `${c.detectableWhat} ${fmt(c.detectable!, d)}${u} → ${c.decision}`;
+}
+
+/** A rate's line, once decided: its count, interval and p, as the family judged it. */
+function rateLine(p: Part): string {
+  const r = p.rate!;
+  return `${p.summary}; p = ${fmtP(r.pClaim)} for, ${fmtP(r.pAgainst)} against (exact binomial vs ½); Holm over ${r.family} test(s): ${fmtP(r.pAdjusted!)}`;
+}
+
+/**
+ * What these pairs can resolve at the family's first Holm level, with 80% power, from the
+ * observed sd (a guide, not a power analysis made in advance: that is the plan's):
+ * for `below` the smallest |difference|, for a margin the distance beyond it, for an
+ * equivalence the smallest bound a true difference of 0 passes.
+ */
+function resolvable(c: Comparison, level: number): { value: number; what: string } {
+  const { sd, n } = c.effect;
+  if (c.threshold.length === 2) {
+    let lo = 0, hi = sd;
+    while (tostPower(0, hi / sd, n, level) < POWER) if ((hi *= 2) > 1e9 * sd) return { value: Infinity, what: 'resolves a bound ≥' };
+    for (let i = 0; i < 50; i++) {
+      const mid = (lo + hi) / 2;
+      if (tostPower(0, mid / sd, n, level) < POWER) lo = mid;
+      else hi = mid;
+    }
+    return { value: hi, what: 'resolves a bound ≥' };
+  }
+  return { value: detectableDistance(n, level, 1) * sd, what: c.threshold[0] === 0 ? 'detectable ≥' : 'detectable beyond the margin ≥' };
 }
 
 /** A finding made of parts: reproduced when every part is, not reproduced when any part is not, inconclusive otherwise. */
@@ -251,22 +318,33 @@ function combine(ps: Part[]): Verdict {
  * finding's parts combined. Pure: deciding again over another set redoes the correction.
  */
 export function decide(findings: FindingVerdict[]): FindingVerdict[] {
-  const comparisons = new Map<string, Comparison>();
-  for (const f of findings) for (const p of f.parts) if (p.comparison) comparisons.set(p.comparison.key, p.comparison);
-  const family = [...comparisons.values()];
-  // The two-sided p of each comparison: its direction is then read off the smaller one-sided p.
-  const adjusted = holm(family.map((c) => Math.min(1, 2 * Math.min(c.pClaim, c.pAgainst))));
-  const decided = new Map(family.map((c, i) => {
+  const members = new Map<string, FamilyMember>();
+  for (const f of findings) for (const p of f.parts) for (const m of [p.comparison, p.rate]) if (m) members.set(m.key, m);
+  const family = [...members.values()];
+  const adjusted = holm(family.map((m) => m.pFamily));
+  const decided = new Map(family.map((m, i) => {
     const pAdjusted = adjusted[i];
-    const decision: RateDecision = !(pAdjusted < ALPHA) ? 'inconclusive' : c.pClaim < c.pAgainst ? 'reproduced' : 'not reproduced';
-    return [c.key, { ...c, pAdjusted, family: family.length, decision, detectable: detectable(c.effect.sd, c.effect.n, ALPHA / family.length) }];
+    // Its direction is read off the smaller one-sided p.
+    const decision: RateDecision = !(pAdjusted < ALPHA) ? 'inconclusive' : m.pClaim < m.pAgainst ? 'reproduced' : 'not reproduced';
+    return [m.key, { ...m, pAdjusted, family: family.length, decision }];
   }));
   const owners = new Map<string, string[]>();
   for (const f of findings) for (const p of f.parts) owners.set(p.key, unique([...(owners.get(p.key) ?? []), f.id]));
   return findings.map((f) => {
     if (f.notJudged) return f;
-    const ps = f.parts.map((p) => (p.comparison ? { ...p, comparison: decided.get(p.comparison.key)!, decision: decided.get(p.comparison.key)!.decision } : p));
-    const evidence = ps.map((p) => `[${p.decision}] ${p.comparison ? comparisonLine(p.comparison) : p.summary}`).join(' · ');
+    const ps = f.parts.map((p): Part => {
+      if (p.comparison) {
+        const c = decided.get(p.comparison.key)! as Comparison;
+        const r = resolvable(c, ALPHA / family.length);
+        return { ...p, comparison: { ...c, detectable: r.value, detectableWhat: r.what }, decision: c.decision };
+      }
+      if (p.rate) {
+        const r = decided.get(p.rate.key)! as RateTest;
+        return { ...p, rate: r, decision: r.decision };
+      }
+      return p;
+    });
+    const evidence = ps.map((p) => `[${p.decision}] ${p.comparison ? comparisonLine(p.comparison) : p.rate ? rateLine(p) : p.summary}`).join(' · ');
     const sharedWith = unique(ps.flatMap((p) => owners.get(p.key) ?? [])).filter((id) => id !== f.id);
     return { ...f, parts: ps, verdict: combine(ps), evidence, sharedWith };
   });

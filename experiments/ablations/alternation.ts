@@ -19,16 +19,20 @@ export default defineExperiment({
     { label: '1-epoch', set: { target: { kind: 'alternation', every: 'epoch', maxCacheMB: 4096 } }, paper: 67.0 },
   ],
   findings: [
+    // Margin (open): "as good" read as no more than 1 point below k = 1. In the paper a block
+    // is a sliver of training: its coarsest row, 1 epoch of 100, is 1% of it. Declared budget
+    // (open, from that ratio rather than from any result): a block at most 1% of a run, so
+    // each part is judged where its own block is: 1000 steps for 10, 10000 for 100.
     {
-      // Margin (open): "as good" read as no more than 1 point below k = 1.
-      id: 'alternation-k-steps',
-      claim: 'Alternating every k = 10 or 100 steps is as good as every step (Sec. 5.2).',
-      test: { kind: 'all', of: [
-        { kind: 'at-least', row: '10-step', than: '1-step', margin: 1 }, { kind: 'at-least', row: '100-step', than: '1-step', margin: 1 },
-      ] },
-      // In the paper a block is a sliver of training: its coarsest row, 1 epoch of 100, is
-      // 1% of it, and 100 steps about 0.04%. Declared budget (open, from that ratio rather
-      // than from any result): the 100-step block at most 1% of a run, 10000 steps.
+      id: 'alternation-10-step',
+      claim: 'Alternating every k = 10 steps is as good as every step (Sec. 5.2).',
+      test: { kind: 'at-least', row: '10-step', than: '1-step', margin: 1 },
+      budget: { minSteps: 1000, why: 'a 10-step block must be at most 1% of training, as the paper\'s coarsest block (1 epoch of 100) is' },
+    },
+    {
+      id: 'alternation-100-step',
+      claim: 'Alternating every k = 100 steps is as good as every step (Sec. 5.2).',
+      test: { kind: 'at-least', row: '100-step', than: '1-step', margin: 1 },
       budget: { minSteps: 10000, why: 'a 100-step block must be at most 1% of training, as the paper\'s coarsest block (1 epoch of 100) is' },
     },
   ],

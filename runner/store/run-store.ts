@@ -162,6 +162,8 @@ export interface RunStore {
   metrics(runId: number, name?: MetricName): MetricPoint[];
   /** One metric's per-epoch values for every run of an experiment, by run id, in one read. */
   experimentSeries(experiment: string, name: MetricName): Map<number, number[]>;
+  /** One metric's value at random init (epoch 0) for every run of an experiment that recorded one, by run id. */
+  initValues(experiment: string, name: MetricName): Map<number, number>;
   experimentSummaries(): ExperimentSummary[];
   runSummaries(experiment: string): RunSummary[];
   /** Changes whenever a run or metric is written: lets readers notice new results cheaply. */

@@ -224,6 +224,15 @@ export class SqliteStore implements RunStore {
       .map((m) => ({ name: m.name as MetricName, epoch: m.epoch, step: m.step, value: decodeValue(m.value, m.nonFinite) }));
   }
 
+  initValues(experiment: string, name: MetricName): Map<number, number> {
+    const m = schema.metrics;
+    const rows = this.db.select({ runId: m.runId, value: m.value, nonFinite: m.nonFinite }).from(m)
+      .innerJoin(schema.runs, eq(schema.runs.id, m.runId))
+      .where(and(eq(schema.runs.experiment, experiment), eq(m.name, name), eq(m.epoch, 0)))
+      .orderBy(m.runId, m.id).all();
+    return new Map(rows.map((r) => [r.runId, decodeValue(r.value, r.nonFinite)]));
+  }
+
   experimentSeries(experiment: string, name: MetricName): Map<number, number[]> {
     const m = schema.metrics;
     const rows = this.db.select({ runId: m.runId, value: m.value, nonFinite: m.nonFinite }).from(m)

@@ -8,7 +8,8 @@ import { decideTogether } from '../../results/findings-summary.ts';
 import { outcomeCounts, outcomeOf } from '../../results/outcome.ts';
 import { renderTables } from '../../results/render-table.ts';
 import type { SeedRun } from '../../results/runs.ts';
-import { clopperPearson, holm, rateDecision } from '../../results/stats.ts';
+import { clopperPearson, holm } from '../../results/stats.ts';
+import { detectableDistance, ratePower, seedsFor, tostPower, tPower } from '../../results/power.ts';
 import { buildTable } from '../../results/tables.ts';
 import { decide, findingVerdicts, judgeFinding, verdictBadge, type Rows } from '../../results/verdicts.ts';
 import { SqliteStore } from '../../runner/store/sqlite-store.ts';
@@ -16,31 +17,50 @@ import { FIXTURE_OWNER, startRun } from '../helpers/fixture-db.ts';
 
 const run = (seed: number, over: Partial<SeedRun> = {}): SeedRun => ({
   runId: seed, rowLabel: 'x', axes: {}, seed, nonFinite: false, loss: -0.9, zStd: 0.061, dim: 256, cosine: true,
-  knn0: 0.49, knn: 0.8, linear: 0.8, lossStd: 0.02, values: { knn_acc: 0.8, linear_acc: 0.8 },
+  knn0: 0.49, knn: 0.8, linear: 0.8, linear0: 0.6, lossStd: 0.02, values: { knn_acc: 0.8, linear_acc: 0.8 },
   backend: 'wasm', commit: 'c0ffee', configKey: 'cfg', steps: 1240, ...over,
 });
 /** A healthy run whose linear accuracy is `acc` %. */
 const acc = (seed: number, a: number, key = 'cfg'): SeedRun => run(seed, { values: { knn_acc: a / 100, linear_acc: a / 100 }, configKey: key, linear: a / 100 });
 /** z collapsed and representation lost, as Table 1a. */
-const collapsed = (seed: number): SeedRun => run(seed, { loss: -0.999, zStd: 0.001, knn: 0.3, values: { knn_acc: 0.3, linear_acc: 0.3 } });
+const collapsed = (seed: number): SeedRun => run(seed, { loss: -0.999, zStd: 0.001, knn: 0.3, linear: 0.3, values: { knn_acc: 0.3, linear_acc: 0.3 } });
 const diverged = (seed: number): SeedRun => run(seed, { nonFinite: true, loss: null, zStd: null, knn: null, values: { knn_acc: null, linear_acc: null } });
 const rows = (r: Record<string, SeedRun[]>): Rows => new Map(Object.entries(r).map(([k, v]) => [k, v.map((x) => ({ ...x, rowLabel: k, configKey: x.configKey === 'cfg' ? `cfg-${k}` : x.configKey }))]));
 const finding = (t: FindingTest, extra: Partial<Finding> = {}): Finding => ({ id: 'f', claim: 'c', test: t, ...extra });
 const verdict = (t: FindingTest, r: Rows, extra: Partial<Finding> = {}) => decide([judgeFinding(finding(t, extra), 'e', 'linear_acc', r)])[0];
 const seeds5 = [1000, 1001, 1002, 1003, 1004];
 
-test('the rate rule: 5/5 reproduces, 3/5 and 4/5 cannot tell, 0/5 does not (one-sided Clopper–Pearson at 95%)', (t) => {
-  t.is(rateDecision(5, 5).decision, 'reproduced');
-  t.true(Math.abs(clopperPearson(5, 5).lower - 0.05 ** (1 / 5)) < 1e-9, 'the 5/5 lower bound is 0.05^(1/5) = 0.549');
-  t.is(rateDecision(4, 5).decision, 'inconclusive');
-  t.is(rateDecision(3, 5).decision, 'inconclusive');
-  t.is(rateDecision(0, 5).decision, 'not reproduced');
-  t.is(rateDecision(3, 3).decision, 'inconclusive', '3/3: the lower bound 0.37 is below ½');
-  const three = verdict({ kind: 'collapses', row: 'n' }, rows({ n: [collapsed(0), collapsed(1), collapsed(2), acc(3, 80), acc(4, 81)] }));
-  t.is(three.verdict, 'inconclusive');
-  t.regex(three.evidence, /"n" collapsed \(z collapsed and representation lost\) 3\/5 \(95% bounds 19–92%;/);
-  t.is(verdict({ kind: 'collapses', row: 'n' }, rows({ n: seeds5.map(collapsed) })).verdict, 'reproduced');
-  t.is(verdict({ kind: 'collapses', row: 'n' }, rows({ n: seeds5.map((s) => acc(s, 80)) })).verdict, 'not reproduced');
+test('the rate rule: an exact binomial test against ½ in the family; alone, 5/5 reproduces, 3/5 and 4/5 cannot tell, 0/5 does not', (t) => {
+  const alone = (k: number, n: number) => verdict({ kind: 'collapses', row: 'n' }, rows({ n: Array.from({ length: n }, (_, i) => (i < k ? collapsed(i) : acc(i, 80))) }));
+  t.is(alone(5, 5).verdict, 'reproduced', 'p = 1/32');
+  t.is(alone(4, 5).verdict, 'inconclusive');
+  t.is(alone(3, 5).verdict, 'inconclusive');
+  t.is(alone(0, 5).verdict, 'not reproduced');
+  t.is(alone(3, 3).verdict, 'inconclusive', '3/3: p = 1/8');
+  t.true(Math.abs(clopperPearson(5, 5).lower - 0.025 ** (1 / 5)) < 1e-9, 'the shown 95% interval of 5/5 is two-sided: lower bound 0.025^(1/5)');
+  const three = alone(3, 5);
+  t.regex(three.evidence, /"n" collapsed \(z collapsed and representation lost\) 3\/5 \(95% CI 15–95%;.*p = 0\.50 for, 0\.81 against \(exact binomial vs ½\); Holm over 1 test\(s\)/);
+  // In a family of two, 5/5 no longer survives Holm (2 × 1/32 > 0.05): rates are corrected with the comparisons.
+  const other = judgeFinding(finding({ kind: 'trains', row: 'm' }, { id: 'other' }), 'e', 'linear_acc', rows({ m: seeds5.map((s) => acc(s, 80)) }));
+  const [five] = decide([judgeFinding(finding({ kind: 'collapses', row: 'n' }), 'e', 'linear_acc', rows({ n: seeds5.map(collapsed) })), other]);
+  t.is(five.verdict, 'inconclusive');
+  t.regex(five.evidence, /Holm over 2 test\(s\): 0\.063/);
+  t.is(alone(6, 6).verdict, 'reproduced');
+});
+
+test('power: exact noncentral t (paired, d = 1, two-sided 0.05: 10 pairs for 80%), TOST and binomial power, checked against known values', (t) => {
+  t.true(Math.abs(tPower(1, 10, 0.05, 2) - 0.8031) < 1e-3, 'G*Power: 0.8031 at 10 pairs');
+  t.true(Math.abs(tPower(1, 9, 0.05, 2) - 0.7480) < 1e-3);
+  t.is(seedsFor((n) => tPower(1, n, 0.05, 2)), 10);
+  // The detectable distance is where the exact power is 80%, not the sum of two t quantiles
+  // (which gives 1.49 sd at 5 pairs and one-sided 0.05/7 where the exact answer is 2.39).
+  const d = detectableDistance(5, 0.05 / 7, 1);
+  t.true(Math.abs(tPower(d, 5, 0.05 / 7, 1) - 0.8) < 1e-9);
+  t.true(Math.abs(d - 2.389) < 1e-3, `${d}`);
+  // TOST: 40,000 simulated paired samples gave 0.9916 (δ 0, bound 1 sd, 20 pairs) and 0.6348 (δ 0.3, 10 pairs).
+  t.true(Math.abs(tostPower(0, 1, 20, 0.05) - 0.9922) < 1e-3);
+  t.true(Math.abs(tostPower(0.3, 1, 10, 0.05) - 0.6385) < 1e-3);
+  t.true(Math.abs(ratePower(0.9, 10, 0.05) - 0.7361) < 1e-3, 'P(X ≥ 9 | 10, 0.9)');
 });
 
 test('a diverged run is neither collapsed nor trained: the collapse rule keeps the three apart', (t) => {
@@ -58,7 +78,7 @@ test('a run whose z has collapsed does not train, however far its backbone kNN r
 });
 
 test('a frozen predictor "fails" only when its loss stays high, z is not collapsed and kNN stays at init', (t) => {
-  const frozen = (s: number, loss: number) => run(s, { loss, zStd: 0.045, knn: 0.5, values: { knn_acc: 0.5, linear_acc: 0.5 } });
+  const frozen = (s: number, loss: number) => run(s, { loss, zStd: 0.045, knn: 0.5, linear: 0.6, values: { knn_acc: 0.5, linear_acc: 0.6 } });
   t.is(verdict({ kind: 'fails', row: 'b' }, rows({ b: seeds5.map((s) => frozen(s, -0.22)) })).verdict, 'reproduced');
   t.is(verdict({ kind: 'fails', row: 'b' }, rows({ b: seeds5.map((s) => frozen(s, -0.9)) })).verdict, 'not reproduced', 'a low loss is not Table 1b');
   // A frozen h keeps the loss off −1 even when z collapses: z_std alone must say so.
@@ -66,15 +86,17 @@ test('a frozen predictor "fails" only when its loss stays high, z is not collaps
   t.is(verdict({ kind: 'fails', row: 'b' }, rows({ b: zGone })).verdict, 'not reproduced', 'z collapsed under a frozen predictor is a collapse, not a failure to learn');
 });
 
-test('instability: the within-epoch loss std above the reference, paired, and no collapse; all-diverged is not oscillation', (t) => {
+test('instability: the within-epoch loss std above the reference, paired, and no collapse; it can be reproduced and not reproduced', (t) => {
   const shaky = seeds5.map((s, i) => run(s, { lossStd: 0.2 + i / 100 }));
   const calm = seeds5.map((s, i) => run(s, { lossStd: 0.02 + i / 1000 }));
   const ok = verdict({ kind: 'unstable', row: 's', than: 'c' }, rows({ s: shaky, c: calm }));
   t.is(ok.verdict, 'reproduced');
-  t.regex(ok.evidence, /"s" − "c" = 0\.1\d+ \[.*\] \(n=5; claim > 0 \(within-epoch loss std\)\).* · \[reproduced\] "s" neither diverges nor collapses z 5\/5/);
+  t.regex(ok.evidence, /"s" − "c" = 0\.1\d+, 95% CI \[.*\] \(unadjusted; n=5; claim > 0 \(within-epoch loss std\)\).* · \[reproduced\] "s" neither diverges nor collapses z 5\/5/);
+  // The paper's instability is an oscillation: runs that all diverge are evidence against it.
   const allDiverged = verdict({ kind: 'unstable', row: 's', than: 'c' }, rows({ s: seeds5.map(diverged), c: calm }));
-  t.is(allDiverged.verdict, 'inconclusive', 'every seed diverged: neither the paper\'s oscillation nor evidence against it');
-  t.regex(allDiverged.evidence, /every seed diverged/);
+  t.is(allDiverged.verdict, 'not reproduced');
+  t.regex(allDiverged.evidence, /\[not reproduced\] "s" neither diverges nor collapses z 0\/5/);
+  t.is(verdict({ kind: 'unstable', row: 's', than: 'c' }, rows({ s: calm, c: shaky })).verdict, 'not reproduced', 'a calmer loss than the reference');
   const collapsing = seeds5.map((s, i) => ({ ...collapsed(s), lossStd: 0.2 + i / 100 }));
   t.is(verdict({ kind: 'unstable', row: 's', than: 'c' }, rows({ s: collapsing, c: calm })).verdict, 'not reproduced', 'Table 3d is not a collapse');
   t.is(verdict({ kind: 'unstable', row: 's', than: 'c' }, rows({ s: shaky.slice(0, 2), c: calm })).verdict, 'inconclusive', 'two seeds are too few');
@@ -87,7 +109,7 @@ test('a paired comparison finds what Welch misses: seeds shift both rows togethe
   const b = seeds5.map((s, i) => acc(s, base[i]));
   const v = verdict({ kind: 'below', row: 'a', than: 'b' }, rows({ a, b }));
   t.is(v.verdict, 'reproduced');
-  t.regex(v.evidence, /"a" − "b" = -0\.\d+ \[-0\.\d+, -0\.\d+\] points \(n=5; claim < 0\)/);
+  t.regex(v.evidence, /"a" − "b" = -0\.\d+, 95% CI \[-0\.\d+, -0\.\d+\] points \(unadjusted; n=5; claim < 0\)/);
   // The same numbers unpaired: Welch's test cannot tell.
   const welch = ttest2(a.map((x) => x.values.linear_acc! * 100), b.map((x) => x.values.linear_acc! * 100), { alternative: 'less', variance: 'unequal' });
   t.true(welch.pValue > 0.4, `Welch's p ${welch.pValue}`);
@@ -105,7 +127,7 @@ test('Holm over the family turns a borderline comparison inconclusive that alone
     rows({ [`c${k}`]: seeds5.map((s, i) => acc(s, 50 + i)), [`d${k}`]: seeds5.map((s, i) => acc(s, 50 + i + ((i + k) % 2 ? 0.5 : -0.5))) })));
   const together = decide([borderline, ...others]);
   t.is(together[0].verdict, 'inconclusive');
-  t.regex(together[0].evidence, /Holm over 5 comparison\(s\)/);
+  t.regex(together[0].evidence, /Holm over 5 test\(s\)/);
 });
 
 test('within tests every pair, not only the farthest: three rows, one pair out of bound', (t) => {
@@ -120,6 +142,46 @@ test('within tests every pair, not only the farthest: three rows, one pair out o
   t.is(all3.parts.filter((p) => p.decision === 'reproduced').length, 1, 'only a–b lies within ±2');
   t.is(verdict({ kind: 'within', rows: ['a', 'b'], within: 2 }, r).verdict, 'reproduced');
   t.regex(verdict({ kind: 'within', rows: ['a', 'b', 'z'], within: 2 }, r).evidence, /"z": not run at this preset/);
+});
+
+test('within is the TOST over each pair, its p not doubled: a pair whose larger one-sided p is 0.025–0.05 is reproduced alone', (t) => {
+  const spread = [-1.2, 1.2, 0, 0.6, -0.6];
+  const r = rows({ a: seeds5.map((s) => acc(s, 80)), b: seeds5.map((s, i) => acc(s, 80 + spread[i])) });
+  const v = verdict({ kind: 'within', rows: ['a', 'b'], within: 1.05 }, r);
+  const c = v.parts[0].comparison!;
+  t.true(c.pClaim > 0.025 && c.pClaim < 0.05, `TOST p ${c.pClaim}: the doubled rule would need it below 0.025`);
+  t.is(v.verdict, 'reproduced');
+  t.regex(v.evidence, /resolves a bound ≥/);
+  const far = rows({ a: seeds5.map((s) => acc(s, 80)), b: seeds5.map((s, i) => acc(s, 84 + spread[i] / 4)) });
+  t.is(verdict({ kind: 'within', rows: ['a', 'b'], within: 1.05 }, far).verdict, 'not reproduced');
+});
+
+test('at-least is tested against its complement (d ≤ −margin), undoubled, and reaches both verdicts', (t) => {
+  const noise = [0.3, -0.2, 0.1, -0.3, 0.1];
+  const near = rows({ a: seeds5.map((s, i) => acc(s, 80 + noise[i])), b: seeds5.map((s) => acc(s, 80)) });
+  t.is(verdict({ kind: 'at-least', row: 'a', than: 'b', margin: 1 }, near).verdict, 'reproduced');
+  const worse = rows({ a: seeds5.map((s, i) => acc(s, 77 + noise[i])), b: seeds5.map((s) => acc(s, 80)) });
+  t.is(verdict({ kind: 'at-least', row: 'a', than: 'b', margin: 1 }, worse).verdict, 'not reproduced');
+});
+
+test('"trains" and "representation lost" are judged on the finding\'s metric against its own random-init value, with kNN beside', (t) => {
+  // The moving-average runs: linear 30 points over its init while kNN ends below its init.
+  const ma = seeds5.map((s) => run(s, { knn0: 0.49, knn: 0.45, linear0: 0.5, linear: 0.85, values: { knn_acc: 0.45, linear_acc: 0.85 } }));
+  const v = verdict({ kind: 'trains', row: 'm' }, rows({ m: ma }));
+  t.is(v.verdict, 'reproduced');
+  t.regex(v.evidence, /"m" trains 5\/5 \(95% CI 48–100%; judged on linear accuracy against random init; on kNN 0\/5\)/);
+  t.regex(v.details[0], /linear 85\.0% \(init 50\.0%\) → trains \(on linear\)/);
+  // A run recorded before the probe was measured at init: kNN, and the finding says why.
+  const old = verdict({ kind: 'trains', row: 'm' }, rows({ m: ma.map((r) => ({ ...r, linear0: null })) }));
+  t.is(old.verdict, 'not reproduced');
+  t.regex(old.metricNote!, /learning judged on kNN: 5 run\(s\) have no linear probe at random init/);
+  // A preset with no probe judges on kNN, without a note on learning.
+  t.is(verdict({ kind: 'trains', row: 'm' }, rows({ m: seeds5.map((s) => run(s, { linear: null, linear0: null, values: { knn_acc: 0.8, linear_acc: null } })) })).metricNote, 'kNN accuracy: the runs trained no linear probe');
+});
+
+test('the alternation parts are two findings, each against its own budget', (t) => {
+  const f = EXPERIMENTS.alternation.findings!;
+  t.deepEqual(f.map((x) => [x.id, x.test.kind, x.budget?.minSteps]), [['alternation-10-step', 'at-least', 1000], ['alternation-100-step', 'at-least', 10000]]);
 });
 
 test('a diverged seed in a comparison is named, and the comparison cannot be judged on the survivors', (t) => {

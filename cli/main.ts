@@ -16,6 +16,8 @@ import { dryRun } from '../runner/dry-run.ts';
 import { buildReport, commonestPreset } from '../results/report/build.ts';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../results/report/render.ts';
 import { prepareGrids, runExperiments } from './run-experiments.ts';
+import { planCommand, preparePlan } from './plan.ts';
+import path from 'node:path';
 import { decideTogether, REPRODUCED, renderFindingsSummary } from '../results/findings-summary.ts';
 import { expandGrid } from '../runner/grid.ts';
 import { renderTables, TABLE_FORMATS, type TableFormat } from '../results/render-table.ts';
@@ -109,23 +111,65 @@ Re-running the same command resumes: finished cells are skipped.`)
   sweepOptions(program.command('reproduce'))
     .description('run every built-in experiment (resumable; shared cells run once), then print the paper\'s tables with a verdict per finding')
     .addOption(new Option('-p, --preset <name>', 'scale preset of every experiment').choices(Object.keys(PRESETS)).default('small'))
-    .option('--seeds <list>', 'seeds of every cell, comma-separated; a comparison needs 3, a per-run claim 5 to be decided (docs/findings.md); committed reports use 1000 and up', seedList, [0, 1, 2])
+    .option('--seeds <list>', 'seeds of every cell, comma-separated; a comparison needs 3 (docs/findings.md); committed reports use 1000 and up', seedList, [0, 1, 2])
+    .option('--plan <file>', 'run a registered plan (written by `simsiam plan`, committed): its preset, rows, seeds and backend; refused if the rules or a row changed since')
+    .option('--uncommitted', 'with --plan: run a plan that is not committed (the report then says so)')
     .addHelpText('after', `
 Experiments, in order: ${REPRODUCED.join(', ')}.
-Re-running the same command resumes; \`simsiam report\` writes the results up as one document.`)
-    .action(async (opts: Omit<RunOpts, 'set'> & { preset: PresetName; seeds: number[] }) => {
+Re-running the same command resumes; \`simsiam report\` writes the results up as one document.
+A registered report: simsiam plan --out plans/p.json, commit it, then simsiam reproduce --plan plans/p.json (docs/plans.md).`)
+    .action(async (opts: Omit<RunOpts, 'set'> & { preset: PresetName; seeds: number[]; plan?: string; uncommitted?: boolean }, cmd: Command) => {
       const specs = REPRODUCED.map((n) => EXPERIMENTS[n]);
+      let planned: ReturnType<typeof preparePlan> | null = null;
+      if (opts.plan) {
+        for (const o of ['preset', 'seeds']) if (cmd.getOptionValueSource(o) === 'cli') throw new SpecError(`--${o}: a plan fixes its ${o}; run it as written`);
+        planned = preparePlan(opts.plan, opts.db, { allowUncommitted: opts.uncommitted, backend: cmd.getOptionValueSource('backend') === 'cli' ? opts.backend : undefined });
+        const p = planned.plan;
+        Object.assign(opts, { preset: p.preset, seeds: p.seeds, backend: p.backend.replace(/ \(.*$/, '') });
+        process.stdout.write(`plan ${planned.hash} (${opts.plan}): preset '${p.preset}', seeds ${p.seeds[0]}–${p.seeds.at(-1)}, backend ${p.backend}\n`);
+      }
+      const rowsOf = planned ? (s: { name: string }) => planned!.plan.experiments.find((e) => e.name === s.name)?.rows.map((r) => r.label) ?? [] : undefined;
       if (opts.dryRun) {
-        const grids = prepareGrids(specs, { ...opts, sets: [] });
+        const grids = prepareGrids(specs, { ...opts, sets: [], rowsOf });
         return dryRun(specs.map((spec, i) => ({ spec, grid: grids[i] })), opts);
       }
-      const run = await runExperiments(specs, { ...opts, sets: [] });
+      if (planned) {
+        const store = openStore(opts.db);
+        try {
+          store.savePlan({ hash: planned.hash, json: planned.text, path: path.relative(process.cwd(), path.resolve(opts.plan!)) });
+        } finally {
+          store.close();
+        }
+      }
+      const run = await runExperiments(specs, { ...opts, sets: [], rowsOf, planHash: planned?.hash ?? null });
       // One correction over all the experiments' comparisons, as the report makes.
       const tables = decideTogether(run.tables);
       process.stdout.write(`\n${renderTables(tables, 'md', { findings: false })}\n${renderFindingsSummary(tables)}`);
       const { failed } = run;
       if (failed) process.exitCode = 1;
       reportDamage(tables);
+    });
+
+  sweepOptions(program.command('plan'))
+    .description('write a registered plan: run calibration cells, estimate each finding\'s spread and rates, choose the seeds by exact power (or a budget), and declare what stays underpowered, before any confirmation cell runs')
+    .addOption(new Option('-p, --preset <name>', 'the test bed').choices(Object.keys(PRESETS)).default('fashion-small'))
+    .option('--calibration-seeds <list>', 'calibration seeds (100–999), never used for confirmation', seedList, [110, 111, 112])
+    .option('--budget <duration>', 'wall time the confirmation may take here (e.g. 8h, 90m): the most seeds it allows, and what it leaves underpowered')
+    .option('--seeds <n>', 'a fixed number of confirmation seeds instead of choosing one', integer(3))
+    .option('--seeds-from <seed>', 'the first confirmation seed (1000 and up; a new plan takes seeds no earlier one used)', integer(1000), 1000)
+    .option('--untestable', 'also run the findings the preset cannot test (by their budgets)')
+    .option('-e, --experiments <list>', 'only these experiments, comma-separated', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .option('-o, --out <file>', 'the plan file to write', 'plan.json')
+    .addHelpText('after', `
+--db is the calibration database (default results.db): keep it apart from the confirmation's.
+Examples:
+  simsiam plan --db calibration.db --out plans/fashion.json          # seeds for 80% power on every finding
+  simsiam plan --db calibration.db --budget 8h --out plans/fashion.json
+  git add plans/fashion.json && git commit -m "plan" && simsiam reproduce --plan plans/fashion.json --db confirmation.db
+The rules (docs/plans.md): a plan fixes rows, seeds, tests and the judging code by hash before its cells run.`)
+    .action(async (opts: Omit<RunOpts, 'set' | 'seeds'> & { preset: PresetName; calibrationSeeds: number[]; budget?: string; seeds?: number; seedsFrom: number; untestable?: boolean; out: string; experiments?: string[] }) => {
+      const { out, ...rest } = opts;
+      await planCommand({ ...rest, file: out, sets: [] } as Parameters<typeof planCommand>[0]);
     });
 
   program.command('tables')

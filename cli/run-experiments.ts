@@ -21,6 +21,10 @@ export interface RunExperimentsOptions extends GridOptions {
   executor: 'local' | 'bullmq';
   redis?: string;
   queue: string;
+  /** Per experiment, only these rows (a plan's); default every row. */
+  rowsOf?: (spec: ExperimentSpec) => string[] | undefined;
+  /** The registered plan being run, recorded on each run. */
+  planHash?: string | null;
 }
 
 /**
@@ -28,7 +32,7 @@ export interface RunExperimentsOptions extends GridOptions {
  * (with the local executor) that the data files exist.
  */
 export function prepareGrids(specs: ExperimentSpec[], opts: RunExperimentsOptions): Grid[] {
-  const grids = specs.map((s) => expandGrid(s, opts));
+  const grids = specs.map((s) => expandGrid(s, { ...opts, rows: opts.rowsOf?.(s) ?? opts.rows }));
   if (opts.executor === 'local') {
     // Workers elsewhere may keep their data in other places; here the files must exist.
     const data = new Map(grids.flatMap((g) => g.cells).map((c) => [JSON.stringify(c.config.data), c.config.data]));
@@ -71,7 +75,7 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunExperimen
     let failed = 0;
     for (const spec of specs) {
       if (isStopping()) break;
-      const summary = await runSweep(spec, store, { ...opts, remote });
+      const summary = await runSweep(spec, store, { ...opts, rows: opts.rowsOf?.(spec) ?? opts.rows, remote });
       failed += summary.byStatus.failed ?? 0;
     }
     return { tables: specs.map((s, i) => buildTable(store, s, grids[i].preset)), failed };

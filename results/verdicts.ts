@@ -57,6 +57,9 @@ export interface RateTest extends FamilyMember {
 /** One part of a finding: a rate, or a comparison (both decided once the family is known), or a fixed answer. */
 export interface Part {
   kind: FindingTest['kind'];
+  /** The (sub)test it came from, and the rows it compares or counts. */
+  test?: FindingTest;
+  rows?: string[];
   /** Identity of the cells and test, for sharing. */
   key: string;
   decision?: RateDecision;
@@ -138,18 +141,19 @@ function compare(rows: Rows, a: string, b: string, get: (r: SeedRun) => number |
   const p = pairs(rows, a, b, get);
   const what = `"${a}" − "${b}"`;
   const key = `${tag}|${cellKey(rows, a)}|${cellKey(rows, b)}`;
+  const labels = [a, b];
   if (p.diverged.length) {
-    return { kind, key, decision: 'inconclusive', summary: `${what}: seed(s) ${p.diverged.join(', ')} diverged, and a diverged run has no ${unit || 'value'}: a comparison needs every seed to finish` };
+    return { kind, key, rows: labels, decision: 'inconclusive', summary: `${what}: seed(s) ${p.diverged.join(', ')} diverged, and a diverged run has no ${unit || 'value'}: a comparison needs every seed to finish` };
   }
   if (p.unpaired.length) {
-    return { kind, key, decision: 'inconclusive', summary: `${what}: seed(s) ${p.unpaired.join(', ')} ran in one row only; a comparison needs the same seeds in both` };
+    return { kind, key, rows: labels, decision: 'inconclusive', summary: `${what}: seed(s) ${p.unpaired.join(', ')} ran in one row only; a comparison needs the same seeds in both` };
   }
-  if (p.d.length < MIN_PAIRS) return { kind, key, decision: 'inconclusive', summary: `${what}: ${p.d.length} seed pair(s); a comparison needs ${MIN_PAIRS}` };
+  if (p.d.length < MIN_PAIRS) return { kind, key, rows: labels, decision: 'inconclusive', summary: `${what}: ${p.d.length} seed pair(s); a comparison needs ${MIN_PAIRS}` };
   const effect = pairedEffect(p.d);
-  if (!(effect.sd > 0)) return { kind, key, decision: 'inconclusive', summary: `${what}: every seed gives the same difference ${effect.mean}; with no spread the t-test is undefined` };
+  if (!(effect.sd > 0)) return { kind, key, rows: labels, decision: 'inconclusive', summary: `${what}: every seed gives the same difference ${effect.mean}; with no spread the t-test is undefined` };
   const pClaim = test.pClaim(p.d), pAgainst = test.pAgainst(p.d);
   return {
-    kind, key, summary: what,
+    kind, key, rows: labels, summary: what,
     comparison: { key, what, unit, claim: test.claim, threshold: test.threshold, pClaim, pAgainst, pFamily: familyP(pClaim, pAgainst), effect },
   };
 }
@@ -173,8 +177,14 @@ function rate(rows: Rows, row: string, kind: FindingTest['kind'], holds: (o: Out
 
 const LEARNED_WORDS: Record<LearnedMetric, string> = { knn_acc: 'kNN', linear_acc: 'linear accuracy' };
 
-/** The parts of a test, before the family's correction; "learned" read on `on`. */
+/** The parts of a test, before the family's correction, each with the (sub)test and rows it came from. */
 function parts(t: FindingTest, rows: Rows, metric: MetricName, on: LearnedMetric): Part[] {
+  if (t.kind === 'all') return t.of.flatMap((x) => parts(x, rows, metric, on));
+  return testParts(t, rows, metric, on).map((p) => ({ ...p, test: t, rows: p.rows ?? findingRows(t) }));
+}
+
+/** The parts of one test that is not `all`; "learned" read on `on`. */
+function testParts(t: FindingTest, rows: Rows, metric: MetricName, on: LearnedMetric): Part[] {
   const get = (r: SeedRun) => value(r, metric);
   const unit = metric.endsWith('_acc') ? 'points' : '';
   const judged = `judged on ${LEARNED_WORDS[on]} against random init`;
@@ -194,7 +204,7 @@ function parts(t: FindingTest, rows: Rows, metric: MetricName, on: LearnedMetric
     case 'within': {
       const present = t.rows.filter((r) => (rows.get(r) ?? []).length);
       const absent = t.rows.filter((r) => !present.includes(r));
-      const out: Part[] = absent.map((r) => ({ kind: t.kind, key: `absent|${r}`, decision: 'inconclusive' as const, summary: `"${r}": not run at this preset` }));
+      const out: Part[] = absent.map((r) => ({ kind: t.kind, key: `absent|${r}`, rows: [r], decision: 'inconclusive' as const, summary: `"${r}": not run at this preset` }));
       // Every pair: the two one-sided tests (TOST) that the difference lies inside ±within,
       // against its complement, that it lies outside (either side: Bonferroni over the two).
       for (let i = 0; i < present.length; i++) {
@@ -215,7 +225,7 @@ function parts(t: FindingTest, rows: Rows, metric: MetricName, on: LearnedMetric
       // The paper's instability oscillates; a run that diverges or collapses z counts against it.
       rate(rows, t.row, t.kind, (o) => !o.diverged && !o.zCollapsed, 'neither diverges nor collapses z', on, 'a diverged run counts against the claim'),
     ];
-    case 'all': return t.of.flatMap((x) => parts(x, rows, metric, on));
+    case 'all': return parts(t, rows, metric, on);
   }
 }
 

@@ -22,6 +22,8 @@ export interface GridOptions {
   /** --set overrides, applied to each cell's resolved configuration, after its row and axes. */
   sets?: string[];
   seeds?: number[];
+  /** Only these rows' cells (a plan runs the rows its findings judge); default every row. */
+  rows?: string[];
 }
 
 export interface Grid {
@@ -53,7 +55,7 @@ export function cellHash(config: TrainConfig): string {
 export function expandGrid(spec: ExperimentSpec, opts: GridOptions = {}): Grid {
   const { preset, rows, skipped, partialOverrides } = resolveRows(spec, opts);
   const seeds = opts.seeds ?? spec.seeds;
-  const cells: Cell[] = rows.flatMap((r) => seeds.map((seed) => {
+  const cells: Cell[] = rows.filter((r) => !opts.rows || opts.rows.includes(r.rowLabel)).flatMap((r) => seeds.map((seed) => {
     const config = { ...r.config, seed };
     return { experiment: spec.name, rowLabel: r.rowLabel, axes: r.axes, seed, preset, config, hash: cellHash(config) };
   }));

@@ -24,6 +24,8 @@ export interface SweepOptions extends GridOptions {
   remote?: Executor;
   /** The database as the user named it, for messages. */
   db?: string;
+  /** The registered plan the sweep runs, recorded on each run it claims. */
+  planHash?: string | null;
   out?: NodeJS.WriteStream;
 }
 
@@ -80,7 +82,7 @@ function keepAlive(ctx: CellRunContext, me: Claimant): () => void {
 export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: SweepOptions): Promise<SweepSummary> {
   const grid = expandGrid(spec, opts);
   const out = opts.out ?? process.stdout;
-  const me = claimant();
+  const me = { ...claimant(), planHash: opts.planHash ?? null };
   store.saveExperiment(spec.name, spec.title, storedSpec(spec, grid.preset));
   announceSkips(grid, out);
   const runs = grid.cells.map((c) => ({ cell: c, run: store.enqueue({ ...c, cellHash: c.hash }, me) }));

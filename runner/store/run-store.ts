@@ -38,6 +38,16 @@ export interface RunEnvironment {
 export interface Claimant extends RunEnvironment {
   /** host:pid:random, so that two processes (or one reusing a pid) never share it. */
   owner: string;
+  /** The registered plan this claimant runs, recorded on every run it claims; null outside a plan. */
+  planHash?: string | null;
+}
+
+/** A registered plan as a database keeps it: the file's text, its path, and when a run first used it. */
+export interface StoredPlan {
+  hash: string;
+  json: string;
+  path: string;
+  firstUsedAt: Date;
 }
 
 /** Which runs a claim may take, besides queued and interrupted ones. */
@@ -54,6 +64,8 @@ export interface Run extends CellRecord, RunEnvironment {
   status: RunStatus;
   /** The claimant holding (or that last held) the run. */
   owner: string | null;
+  /** The registered plan the run was claimed under, null outside a plan. */
+  planHash: string | null;
   /** The run of another experiment whose result this one copies, when it was reused rather than trained. */
   reusedFrom: number | null;
   backend: string | null;
@@ -98,6 +110,10 @@ export interface RunSummary {
   backend: string | null;
   device: string | null;
   gitCommit: string | null;
+  /** The registered plan the run was claimed under, null outside a plan. */
+  planHash: string | null;
+  /** The run whose result this one copies (shared cells), null where it trained. */
+  reusedFrom: number | null;
   /** The fully resolved configuration. */
   config: unknown;
   /** Why the row cannot be read (a damaged JSON column), null when it can; a damaged run has no axes or config. */
@@ -162,6 +178,9 @@ export interface RunStore {
   metrics(runId: number, name?: MetricName): MetricPoint[];
   /** One metric's per-epoch values for every run of an experiment, by run id, in one read. */
   experimentSeries(experiment: string, name: MetricName): Map<number, number[]>;
+  /** Keep a plan (once: a second save of the same hash keeps the first). */
+  savePlan(plan: Omit<StoredPlan, 'firstUsedAt'>): void;
+  plans(): StoredPlan[];
   /** One metric's value at random init (epoch 0) for every run of an experiment that recorded one, by run id. */
   initValues(experiment: string, name: MetricName): Map<number, number>;
   experimentSummaries(): ExperimentSummary[];

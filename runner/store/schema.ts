@@ -32,6 +32,8 @@ export const runs = sqliteTable('runs', {
   owner: text('owner'),
   /** A run whose result was copied from another experiment's run of the same configuration (and seed). */
   reusedFrom: integer('reused_from'),
+  /** The registered plan (results/plan) the run was claimed under, by its hash; null outside a plan. */
+  planHash: text('plan_hash'),
   queuedAt: integer('queued_at', { mode: 'timestamp_ms' }).notNull(),
   startedAt: integer('started_at', { mode: 'timestamp_ms' }),
   heartbeatAt: integer('heartbeat_at', { mode: 'timestamp_ms' }),
@@ -46,6 +48,14 @@ export const runs = sqliteTable('runs', {
   uniqueIndex('runs_experiment_cell').on(t.experiment, t.cellHash),
   index('runs_status').on(t.status),
 ]);
+
+/** A registered plan, as `reproduce --plan` ran it: the file's text and where it was read from. */
+export const plans = sqliteTable('plans', {
+  hash: text('hash').primaryKey(),
+  json: text('json').notNull(),
+  path: text('path').notNull(),
+  firstUsedAt: integer('first_used_at', { mode: 'timestamp_ms' }).notNull(),
+});
 
 /**
  * One value of one metric. SQLite stores NaN as NULL, so a non-finite value is kept

@@ -7,7 +7,7 @@ import type { MetricName } from '../../experiments/spec.ts';
 import { DamagedRowError } from './failure.ts';
 import {
   RUN_STATUSES, RunNotFoundError, type CellRecord, type Claimant, type ClaimRule, type ExperimentRecord, type ExperimentSummary, type MetricPoint, type Run,
-  type RunEnvironment, type RunQuery, type RunStatus, type RunStore, type RunSummary,
+  type RunEnvironment, type RunQuery, type RunStatus, type RunStore, type RunSummary, type StoredPlan,
 } from './run-store.ts';
 import * as schema from './schema.ts';
 
@@ -31,7 +31,7 @@ function toRun(r: Row): Run {
   return {
     id: r.id, experiment: r.experiment, cellHash: r.cellHash, rowLabel: r.rowLabel, axes: parseColumn(r.axesJson, `run ${r.id}`, 'axes_json') as Record<string, unknown>,
     seed: r.seed, preset: r.preset, config: parseColumn(r.configJson, `run ${r.id}`, 'config_json'), status: r.status, backend: r.backend, device: r.device,
-    packageVersion: r.packageVersion, gitCommit: r.gitCommit, host: r.host, pid: r.pid ?? 0, owner: r.owner, reusedFrom: r.reusedFrom,
+    packageVersion: r.packageVersion, gitCommit: r.gitCommit, host: r.host, pid: r.pid ?? 0, owner: r.owner, reusedFrom: r.reusedFrom, planHash: r.planHash,
     queuedAt: r.queuedAt, startedAt: r.startedAt, heartbeatAt: r.heartbeatAt, finishedAt: r.finishedAt, error: r.error,
   };
 }
@@ -108,7 +108,7 @@ export class SqliteStore implements RunStore {
     return this.sqlite.transaction(() => {
       // One UPDATE with the whole condition: SQLite serialises writers, so one claimant wins.
       const won = this.db.update(r).set({
-        status: 'running', owner: by.owner, reusedFrom: null, backend: null, device: null, startedAt: now, heartbeatAt: now, finishedAt: null, error: null,
+        status: 'running', owner: by.owner, planHash: by.planHash ?? null, reusedFrom: null, backend: null, device: null, startedAt: now, heartbeatAt: now, finishedAt: null, error: null,
         packageVersion: by.packageVersion, gitCommit: by.gitCommit, host: by.host, pid: by.pid,
         finalLoss: null, finalZStd: null, finalKnnAcc: null, finalLinearAcc: null,
       }).where(and(eq(r.id, runId), or(
@@ -224,6 +224,14 @@ export class SqliteStore implements RunStore {
       .map((m) => ({ name: m.name as MetricName, epoch: m.epoch, step: m.step, value: decodeValue(m.value, m.nonFinite) }));
   }
 
+  savePlan(plan: Omit<StoredPlan, 'firstUsedAt'>): void {
+    this.db.insert(schema.plans).values({ ...plan, firstUsedAt: new Date() }).onConflictDoNothing().run();
+  }
+
+  plans(): StoredPlan[] {
+    return this.db.select().from(schema.plans).orderBy(schema.plans.firstUsedAt).all();
+  }
+
   initValues(experiment: string, name: MetricName): Map<number, number> {
     const m = schema.metrics;
     const rows = this.db.select({ runId: m.runId, value: m.value, nonFinite: m.nonFinite }).from(m)
@@ -267,7 +275,7 @@ export class SqliteStore implements RunStore {
       id: r.id, experiment: r.experiment, rowLabel: r.rowLabel, axesJson: r.axesJson, seed: r.seed, status: r.status,
       startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error, preset: r.preset,
       finalLoss: r.finalLoss, finalZStd: r.finalZStd, finalKnnAcc: r.finalKnnAcc, finalLinearAcc: r.finalLinearAcc,
-      backend: r.backend, device: r.device, gitCommit: r.gitCommit, configJson: r.configJson,
+      backend: r.backend, device: r.device, gitCommit: r.gitCommit, planHash: r.planHash, reusedFrom: r.reusedFrom, configJson: r.configJson,
     }).from(r).where(eq(r.experiment, experiment)).orderBy(r.id).all()
       .map(({ axesJson, configJson, ...x }) => {
         // A damaged row still lists, marked, so that the others render.

@@ -1,6 +1,7 @@
 import { zStdReference } from '../core/eval/z-reference.ts';
-import type { ExperimentSummary, Run, RunStatus, RunSummary } from '../runner/store/run-store.ts';
+import type { ExperimentSummary, Run, RunStatus, RunStore, RunSummary } from '../runner/store/run-store.ts';
 import { ours, paper, zstd } from '../results/render-table.ts';
+import { forestPlot, forestRows } from '../results/report/forest.ts';
 import { meanStd, type PaperTable } from '../results/tables.ts';
 import { verdictBadge, type FindingVerdict } from '../results/verdicts.ts';
 
@@ -97,13 +98,32 @@ export function groupRuns(runs: RunSummary[], by: string) {
   });
 }
 
-export function runRow(r: RunSummary) {
+/** The run a shared cell copies, read when asked (a damaged or missing source reads as none). */
+export function sourceOf(store: Pick<RunStore, 'getRun'>): (id: number) => Run | undefined {
+  return (id) => {
+    try {
+      return store.getRun(id);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/** A run's duration, or for a shared cell its source's, with the experiment it came from. */
+function durationOf(r: { startedAt: Date | null; finishedAt: Date | null; reusedFrom: number | null }, source?: (id: number) => Run | undefined): string {
+  const from = r.reusedFrom != null ? source?.(r.reusedFrom) : undefined;
+  const t = from ?? r;
+  const d = fmtDuration(t.startedAt && t.finishedAt ? t.finishedAt.getTime() - t.startedAt.getTime() : t.startedAt ? Date.now() - t.startedAt.getTime() : null);
+  return r.reusedFrom == null ? d : from ? `${d} (shared: trained by ${from.experiment}, run ${from.id})` : `shared from run ${r.reusedFrom}`;
+}
+
+export function runRow(r: RunSummary, source?: (id: number) => Run | undefined) {
   return {
     id: r.id, row: r.rowLabel, seed: r.seed, status: r.status,
     axes: Object.values(r.axes).map((v) => JSON.stringify(v)),
     loss: fmtNum(r.finalLoss), zStd: fmtNum(r.finalZStd), zRef: r.dim ? fmtNum(zStdReference(r.dim)) : '–',
     knn: fmtPct(r.finalKnnAcc), linear: fmtPct(r.finalLinearAcc),
-    duration: fmtDuration(r.startedAt && r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : r.startedAt ? Date.now() - r.startedAt.getTime() : null),
+    duration: durationOf(r, source),
   };
 }
 
@@ -122,12 +142,12 @@ function flatten(x: unknown, prefix = '', out: Record<string, unknown> = {}): Re
   return out;
 }
 
-export function runView(run: Run) {
+export function runView(run: Run, source?: (id: number) => Run | undefined) {
   return {
     id: run.id, experiment: run.experiment, row: run.rowLabel, seed: run.seed, status: run.status, preset: run.preset,
     axes: JSON.stringify(run.axes), backend: run.backend ?? '–', device: run.device ?? '–', version: run.packageVersion, commit: run.gitCommit ?? '–',
     host: run.host, started: fmtDate(run.startedAt), finished: fmtDate(run.finishedAt),
-    duration: fmtDuration(run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null),
+    duration: durationOf(run, source),
     error: run.error, config: JSON.stringify(run.config, null, 2),
     zRef: zStdReference((run.config as { projector: { dim: number } }).projector.dim),
   };
@@ -149,6 +169,12 @@ export function tableView(t: PaperTable) {
       ours: ours(l), knn: l.knn == null ? '–' : l.knn.toFixed(1), paper: paper(l), outcome: l.outcome, outcomeClass: outcomeClass(l.outcome), zStd: zstd(l),
       loss: fmtNum(l.loss), failed: l.failed,
     })),
-    findings: t.findings.map((f) => ({ ...f, verdictClass: f.verdict.replace(/ /g, '-'), seeds: f.seeds.join(', ') || 'none' })),
+    findings: t.findings.map((f) => ({
+      ...f, verdictClass: f.verdict.replace(/ /g, '-'), seeds: f.seeds.join(', ') || 'none',
+      forest: forestPlot(`${f.id}: ${f.verdict}`, forestRows(f, (label) => {
+        const p = t.lines.find((l) => l.variant === label)?.paper;
+        return typeof p === 'number' ? p : null;
+      })),
+    })),
   };
 }

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { reportTables } from '../../results/report/build.ts';
 import { RUN_STATUSES } from '../../runner/store/run-store.ts';
 import { HttpError, parseGridQuery, type RouteContext } from '../http.ts';
-import { experimentsView, filterRuns, groupRuns, PAGE_SIZE, runRow, sortRuns, type SortKey } from '../view-models.ts';
+import { experimentsView, filterRuns, groupRuns, PAGE_SIZE, runRow, sortRuns, sourceOf, type SortKey } from '../view-models.ts';
 
 /** The experiment list with its verdict badges, and one experiment's runs: filtered, sorted, grouped, paged. */
 export function experimentRoutes(app: Express, ctx: RouteContext): void {
@@ -51,7 +51,7 @@ export function experimentRoutes(app: Express, ctx: RouteContext): void {
       group: q.group, groups: q.group ? groupRuns(matching, q.group) : null,
       columns: [col('id', 'id'), col('row', 'row'), ...axisPaths.map((p) => col(p)), col('seed', 'seed'), col('status', 'status'),
         col('final loss', 'loss'), col('z_std / 1/√d', 'z_std'), col('kNN', 'knn_acc'), col('linear', 'linear_acc'), col('duration', 'duration')],
-      runs: matching.slice((q.page - 1) * PAGE_SIZE, q.page * PAGE_SIZE).map(runRow),
+      runs: matching.slice((q.page - 1) * PAGE_SIZE, q.page * PAGE_SIZE).map((r) => runRow(r, sourceOf(requireStore()))),
       page: q.page, pages, prev: q.page > 1 ? q.page - 1 : null, next: q.page < pages ? q.page + 1 : null,
     });
   });

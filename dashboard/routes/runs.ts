@@ -1,14 +1,14 @@
 import type { Express } from 'express';
 import { zStdReference } from '../../core/eval/z-reference.ts';
 import { HttpError, one, runId, type RouteContext } from '../http.ts';
-import { configDiff, runView } from '../view-models.ts';
+import { configDiff, runView, sourceOf } from '../view-models.ts';
 
 /** One run, its metrics as JSON, and runs compared. */
 export function runRoutes(app: Express, ctx: RouteContext): void {
   const { page, requireStore } = ctx;
   app.get('/runs/:id', (req, res) => {
     const run = requireStore().getRun(runId(req.params.id));
-    page(res, 'run', `Run ${run.id}`, { run: runView(run) });
+    page(res, 'run', `Run ${run.id}`, { run: runView(run, sourceOf(requireStore())) });
   });
 
   app.get('/api/runs/:id/metrics', (req, res) => {

@@ -7,6 +7,8 @@ import { SetupError } from '../../core/user-error.ts';
 import { decideTogether, REPRODUCED, summaryRows, type FindingRow } from '../findings-summary.ts';
 import type { RunStore, RunSummary } from '../../runner/store/run-store.ts';
 import { describeSeeds } from '../seeds.ts';
+import { git } from '../../runner/environment.ts';
+import { provenance, type Git, type Provenance } from './provenance.ts';
 import { buildTable, findingsOf, type PaperTable } from '../tables.ts';
 
 /** Per-epoch curves of one row: the mean over its finished seeds. */
@@ -31,6 +33,8 @@ export interface Report {
   /** Fig. 2-style curves of the experiments with a collapse claim. */
   curves: { experiment: string; zStdReference: number; rows: RowCurves[] }[];
   environment: { label: string; value: string }[];
+  /** The plan, the commits and whether the rules changed after the first cell: the head's sentences. */
+  provenance: Provenance;
   compute: {
     cells: number; byStatus: Record<string, number>; reused: number; computeSeconds: number;
     /** Time during which some cell was training: the span of each part, without the pauses between parts. */
@@ -108,7 +112,7 @@ export function reportTables(store: RunStore, preset: string, only?: string[]): 
 }
 
 /** Everything the reproduction report shows, from the store's runs at one preset. */
-export function buildReport(store: RunStore, preset: string, only?: string[]): Report {
+export function buildReport(store: RunStore, preset: string, only?: string[], gitFn: Git = git): Report {
   const experiments = specsOf(store, only);
   const tables = reportTables(store, preset, only);
   const shown = new Set(tables.map((t) => t.experiment));
@@ -143,6 +147,7 @@ export function buildReport(store: RunStore, preset: string, only?: string[]): R
   const command = REPRODUCED.every((n) => names.includes(n)) ? `simsiam reproduce ${flags}` : names.map((n) => `simsiam run ${n} ${flags}`).join(' && ');
   return {
     preset, generatedAt: new Date().toISOString(), command, seeds: describeSeeds(seeds), findings: summaryRows(tables), tables, curves,
+    provenance: provenance(store, runs, gitFn),
     environment: [
       { label: 'backend', value: distinct(info.map((r) => r.backend)) },
       { label: 'device', value: distinct(info.map((r) => r.device ?? '–')) },

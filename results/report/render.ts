@@ -2,6 +2,7 @@ import { methodLine, renderFindingsSummary, verdictCounts } from '../findings-su
 import { fmtDuration } from '../../runner/progress.ts';
 import { renderTables } from '../render-table.ts';
 import type { Report } from './build.ts';
+import { forestPlot, forestRows } from './forest.ts';
 import { lineChart } from './svg.ts';
 
 export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
@@ -20,6 +21,18 @@ export function curveCharts(c: Report['curves'][number]): string[] {
     }),
     lineChart({ title: `${c.experiment}: kNN accuracy`, xLabel: 'epoch (0 = random init)', series: c.rows.map((r) => ({ label: r.label, points: from(r.knn.map((k) => 100 * k), 0) })) }),
   ];
+}
+
+/** Each finding's forest plot: its comparisons and rates with their intervals, thresholds and the paper's effect. */
+export function forestCharts(r: Pick<Report, 'findings' | 'tables'>): { id: string; svg: string }[] {
+  return r.findings.map((f) => {
+    const t = r.tables.find((x) => x.experiment === f.experiment);
+    const paperOf = (label: string) => {
+      const p = t?.lines.find((l) => l.variant === label)?.paper;
+      return typeof p === 'number' ? p : null;
+    };
+    return { id: f.id, svg: forestPlot(`${f.id}: ${f.verdict}`, forestRows(f, paperOf)) };
+  }).filter((x) => x.svg);
 }
 
 function computeLine(r: Report): string {
@@ -46,11 +59,13 @@ export function reportBodyHtml(r: Report): string {
     `<details><summary>per seed (${esc(f.seeds.join(', ') || 'none')})</summary><ul>${f.details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul></details></td></tr>`);
   return [
     `<p class="produced">${esc(produced(r)).replace(/`([^`]+)`/g, '<code>$1</code>')}</p>`,
+    `<p class="provenance">${r.provenance.lines.map((l) => esc(l).replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')).join(' ')}</p>`,
     `<h2>Findings at preset ${esc(r.preset)}</h2>`,
     `<p>${esc(verdictCounts(r.findings))}</p>`,
     '<table class="findings-summary"><thead><tr><th>finding</th><th>the paper\'s claim</th><th>paper</th><th>ours</th><th>verdict</th><th>counts or effect ± 95% interval</th></tr></thead>',
     `<tbody>${summary.join('\n')}</tbody></table>`,
     `<p class="method">${esc(methodLine(r.findings))}</p>`,
+    '<h2>Verdicts drawn</h2>', `<div class="charts">${forestCharts(r).map((c) => c.svg).join('')}</div>`,
     '<h2>Tables</h2>', renderTables(r.tables, 'html', { findings: false }),
     '<h2>Curves (Fig. 2)</h2>', ...r.curves.map((c) => `<h3>${esc(c.experiment)}</h3><div class="charts">${curveCharts(c).join('')}</div>`),
     '<h2>Environment</h2>', `<dl class="environment">${r.environment.map((e) => `<dt>${esc(e.label)}</dt><dd>${esc(e.value)}</dd>`).join('')}</dl>`,
@@ -71,6 +86,10 @@ export function renderReport(r: Report, format: ReportFormat): string {
         preset: r.preset,
         command: r.command,
         seeds: r.seeds,
+        provenance: {
+          plan: r.provenance.planHash, plan_path: r.provenance.planPath, plan_committed_at: r.provenance.planCommittedAt, first_cell_at: r.provenance.firstCellAt,
+          cells_commits: r.provenance.cellsCommits, judging_commit: r.provenance.judgingCommit, rules_changed: r.provenance.rulesChanged, head: r.provenance.lines,
+        },
         wall_seconds: Math.round(r.compute.wallSeconds),
         environment: Object.fromEntries(r.environment.map((e) => [e.label, e.value])),
         findings: r.findings.map((f) => ({
@@ -92,8 +111,11 @@ export function renderReport(r: Report, format: ReportFormat): string {
     case 'md': {
       const img = (svg: string) => `![](data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')})`;
       return [
-        '# SimSiam reproduction report', '', produced(r), '',
-        renderFindingsSummary(r.tables), '## Tables', '', renderTables(r.tables, 'md', { findings: false }),
+        '# SimSiam reproduction report', '', produced(r), '', r.provenance.lines.join(' '), '',
+        renderFindingsSummary(r.tables),
+        '## Verdicts drawn', '', 'Each comparison: the mean difference with its 95% interval, the claim\'s threshold dashed, the paper\'s difference as a diamond; each rate: k/n with its 95% interval against ½.', '',
+        forestCharts(r).map((c) => img(c.svg)).join(' '), '',
+        '## Tables', '', renderTables(r.tables, 'md', { findings: false }),
         '## Curves (Fig. 2)', '', ...r.curves.flatMap((c) => [`### ${c.experiment}`, '', curveCharts(c).map(img).join(' '), '']),
         '## Environment', '', ...r.environment.map((e) => `- **${e.label}**: ${e.value}`), '',
         '## Cells and compute', '', computeLine(r), '',

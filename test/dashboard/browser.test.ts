@@ -84,6 +84,25 @@ chrome.serial('each page renders; run and compare pages draw their curves', asyn
   await page.close();
 });
 
+chrome.serial('a full reproduction\'s experiment list keeps its verdict badges inside the page width', async (t) => {
+  // The committed medium report's database: eight experiments, eleven findings with their counts.
+  const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dash-full-')), 'medium.db');
+  fs.copyFileSync(path.resolve('docs/results/medium-native.db'), copy);
+  const full = await serveDashboard({ db: copy, port: 0, host: '127.0.0.1' });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(full.url);
+    t.true(await page.locator('.badge').count() >= 11);
+    t.true(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scroll at 1280 px');
+    await page.screenshot({ path: path.join(SHOTS, 'experiments-full.png'), fullPage: true });
+    await page.goto(`${full.url}tables`);
+    t.true(await page.locator('.forest svg circle').count() >= 11, 'each judged finding\'s forest plot is drawn');
+  } finally {
+    await page.close();
+    await full.close();
+  }
+});
+
 chrome.serial('a cell finished while the page is open appears without a reload or a server restart', async (t) => {
   const page = await browser.newPage();
   await page.goto(`${dash.url}experiments/stopgrad`);

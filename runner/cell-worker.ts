@@ -2,6 +2,7 @@ import { backendDevice, releaseBackend, useBackend } from '../core/backend.ts';
 import { loadDataset } from '../core/data/load.ts';
 import { train } from '../core/train.ts';
 import type { CellJob, CellMessage } from './cell-protocol.ts';
+import { knnModelled } from './estimate.ts';
 
 // One cell per process: it trains, reports over IPC, and exits. The coordinator owns the database.
 const send = (m: CellMessage) => process.send!(m);
@@ -36,11 +37,14 @@ async function calibrate(job: Extract<CellJob, { type: 'calibrate' }>): Promise<
     // The first two steps compile kernels; they count only while nothing else is timed.
     const warm = steps.filter(({ i }) => i >= 2);
     send({
-      type: 'calibration', backend: backend.name, knnSeconds, startupSeconds: ((stamps[0] ?? performance.now()) - t0) / 1000,
+      type: 'calibration', backend: backend.name, knnSeconds: skipKnn ? NaN : knnSeconds, startupSeconds: ((stamps[0] ?? performance.now()) - t0) / 1000,
       stepSeconds: (warm.length ? warm : steps).map((x) => x.seconds),
     });
   };
-  await train({ ...job.config, monitor: { ...job.config.monitor, linear: null } }, data, {
+  // On large data the epoch-0 kNN pass alone can outlast the budget: steps are timed without
+  // it, and its time is modelled from theirs (runner/estimate.ts, fromCalibration).
+  const skipKnn = knnModelled(job.config);
+  await train({ ...job.config, monitor: { ...job.config.monitor, linear: null, ...(skipKnn ? { knn: { ...job.config.monitor.knn, everyEpochs: 0 } } : {}) } }, data, {
     hooks: {
       onEpoch: (m) => {
         if (m.epoch === 0) knnSeconds = m.knnSeconds;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { useBackend, type BackendChoice } from '../core/backend.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import { threadsPerCell } from './environment.ts';
-import { CALIBRATION_BUDGET_MS, estimateCells, makespan } from './estimate.ts';
+import { estimateCells, makespan } from './estimate.ts';
 import type { Grid } from './grid.ts';
 import { fmtDuration } from './progress.ts';
 import { openStore } from './store/open.ts';
@@ -28,7 +28,9 @@ export interface DryRunPlan {
  * run one after another, so their times add up; a cell that an earlier experiment runs
  * (or already ran) with the same configuration is reused, not trained. Times come from
  * finished cells of the same cost key in the database, else from one calibration of at
- * most CALIBRATION_BUDGET_MS. Trains nothing, writes nothing, creates no database.
+ * most calibrationBudgetMs per shape; a shape that finishes no step counts its time as a
+ * lower bound, so no cell is ever left out of the total. Trains nothing, writes nothing,
+ * creates no database.
  */
 export async function dryRun(plans: DryRunPlan[], opts: DryRunOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const store = fs.existsSync(opts.db) ? openStore(opts.db) : null;
@@ -51,9 +53,9 @@ export async function dryRun(plans: DryRunPlan[], opts: DryRunOptions, out: Node
     const backend = await useBackend(opts.backend, { threads });
     const t0 = Date.now();
     const est = await estimateCells(allTodo, store, opts.backend, backend.name, slots, threads,
-      () => out.write(`timing the cells' first steps here (at most ${CALIBRATION_BUDGET_MS / 1000} s)...\n`));
+      (shapes, seconds) => out.write(`timing the first steps of ${shapes} cell shape(s) here (about ${fmtDuration(seconds)})...\n`));
     const cost = new Map(allTodo.map((c, i) => [c.hash, est.costs[i]]));
-    let total = 0, unknown = 0;
+    let total = 0;
     plans.forEach(({ spec, grid }, i) => {
       const { state, unfinished, todo } = states[i];
       const mine = Math.min(opts.workers, todo.length);
@@ -65,22 +67,21 @@ export async function dryRun(plans: DryRunPlan[], opts: DryRunOptions, out: Node
       out.write(`  ${'hash'.padEnd(16)}  ${'state'.padEnd(11)} ${'steps'.padStart(6)}  ${'estimate'.padStart(8)}  cell\n`);
       for (const c of grid.cells) {
         const k = todo.includes(c) ? cost.get(c.hash) : undefined;
-        const time = !k ? '-' : k.seconds == null ? '?' : fmtDuration(k.seconds);
+        const time = !k ? '-' : `${k.source === 'lower bound' ? '≥' : ''}${fmtDuration(k.seconds)}`;
         out.write(`  ${c.hash}  ${(state.get(c.hash) ?? 'new').padEnd(11)} ${String(k?.steps ?? '-').padStart(6)}  ${time.padStart(8)}  ${cellLabel(c)}\n`);
       }
-      const known = todo.map((c) => cost.get(c.hash)!.seconds).filter((x): x is number => x != null);
-      unknown += todo.length - known.length;
-      total += makespan(known, Math.max(1, mine));
+      total += makespan(todo.map((c) => cost.get(c.hash)!.seconds), Math.max(1, mine));
     });
     for (const n of est.notes) out.write(`note: ${n}\n`);
     if (allTodo.length === 0) return;
     const fromDb = est.costs.filter((c) => c.source === 'database').length;
+    const bounded = est.costs.filter((c) => c.source === 'lower bound').length;
     const how = [fromDb ? `${fromDb} from finished cells of the same shape in ${opts.db}` : '',
-      est.calibrated ? `${allTodo.length - fromDb} from ${est.calibrated} calibration(s) just now (${((Date.now() - t0) / 1000).toFixed(0)} s)` : '']
+      est.calibrated ? `${allTodo.length - fromDb - bounded} from ${est.calibrated} calibration(s) just now (${((Date.now() - t0) / 1000).toFixed(0)} s)` : '',
+      bounded ? `${bounded} as a lower bound (no step finished in the calibration's time: the total is at least this)` : '']
       .filter(Boolean).join(', ');
     const across = plans.length > 1 ? ` across ${plans.length} experiments run one after another` : '';
-    out.write(`estimated: ${fmtDuration(total)} for ${allTodo.length} cell(s) on ${slots} worker(s)${across}` +
-      `${unknown ? ` (${unknown} cell(s) unknown, not counted)` : ''}; per-cell times: ${how}\n`);
+    out.write(`estimated: ${bounded ? 'at least ' : ''}${fmtDuration(total)} for ${allTodo.length} cell(s) on ${slots} worker(s)${across}; per-cell times: ${how}\n`);
   } finally {
     store?.close();
   }

@@ -11,6 +11,15 @@ export function trainSize(d: DataSpec): number {
   }
 }
 
+/** Test-set size a data spec yields, known before any file is read. */
+export function testSize(d: DataSpec): number {
+  switch (d.kind) {
+    case 'patterns': return d.test;
+    case 'fashion-mnist': return d.testLimit ?? FASHION_MNIST_SHAPE.test;
+    case 'cifar10': return d.testLimit ?? CIFAR10_SHAPE.test;
+  }
+}
+
 /** Values per image of a data spec (height x width x channels). */
 export function imageValues(d: DataSpec): number {
   switch (d.kind) {

@@ -191,13 +191,13 @@ test('reproduce runs every built-in experiment once per cell, then report writes
   // The default SimSiam cell is shared by stopgrad, predictor, batchnorm, similarity and symmetry: trained once.
   t.is((rep.stdout.match(/the result of the same cell in stopgrad/g) ?? []).length, 4);
   t.regex(rep.stdout, /### Findings\n/);
-  t.regex(rep.stdout, /\d+ reproduced, \d+ not reproduced, \d+ inconclusive, 2 not testable at this preset, of 11 findings\./);
+  t.regex(rep.stdout, /\d+ reproduced, \d+ not reproduced, \d+ inconclusive, 3 not testable at this preset, of 12 findings\./);
   t.regex(rep.stdout, /\| batch-size-flat \| .* \| \*\*not testable at this preset\*\* \| "64" gets 40 SGD steps, .* at this preset; the claim needs ≥ 1000 per cell/);
   const json = await cli('report', '--db', db, '--format', 'json');
   t.is(json.code, 0, json.stderr);
   const report = JSON.parse(json.stdout);
   t.is(report.preset, 'tiny');
-  t.is(report.findings.length, 11);
+  t.is(report.findings.length, 12);
   const out = path.join(dir, 'report.html');
   const html = await cli('report', '--db', db, '--format', 'html', '--out', out);
   t.is(html.code, 0, html.stderr);

@@ -119,7 +119,7 @@ Experiments, in order: ${REPRODUCED.join(', ')}.
 Re-running the same command resumes; \`simsiam report\` writes the results up as one document.
 A registered report: simsiam plan --out plans/p.json, commit it, then simsiam reproduce --plan plans/p.json (docs/plans.md).`)
     .action(async (opts: Omit<RunOpts, 'set'> & { preset: PresetName; seeds: number[]; plan?: string; uncommitted?: boolean }, cmd: Command) => {
-      const specs = REPRODUCED.map((n) => EXPERIMENTS[n]);
+      let specs = REPRODUCED.map((n) => EXPERIMENTS[n]);
       let planned: ReturnType<typeof preparePlan> | null = null;
       if (opts.plan) {
         for (const o of ['preset', 'seeds']) if (cmd.getOptionValueSource(o) === 'cli') throw new SpecError(`--${o}: a plan fixes its ${o}; run it as written`);
@@ -127,6 +127,7 @@ A registered report: simsiam plan --out plans/p.json, commit it, then simsiam re
         const p = planned.plan;
         Object.assign(opts, { preset: p.preset, seeds: p.seeds, backend: p.backend.replace(/ \(.*$/, '') });
         process.stdout.write(`plan ${planned.hash} (${opts.plan}): preset '${p.preset}', seeds ${p.seeds[0]}–${p.seeds.at(-1)}, backend ${p.backend}\n`);
+        specs = specs.filter((s) => p.experiments.some((e) => e.name === s.name));
       }
       const rowsOf = planned ? (s: { name: string }) => planned!.plan.experiments.find((e) => e.name === s.name)?.rows.map((r) => r.label) ?? [] : undefined;
       if (opts.dryRun) {

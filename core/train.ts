@@ -186,6 +186,21 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   }
 }
 
+/**
+ * The linear probe of a configuration's random-init network, exactly as epoch 0 measures
+ * it (the same initial weights for the same seed): for runs stored before it was measured.
+ */
+export async function randomInitLinear(cfg: TrainConfig, data: Dataset): Promise<number | null> {
+  if (!cfg.monitor.linear) return null;
+  const set = data.train;
+  const trainee = buildTrainee(cfg, set.channels);
+  try {
+    return await evaluateLinear(cfg, trainee.net, data, { size: set.height, channels: set.channels, mean: data.mean, std: data.std });
+  } finally {
+    trainee.dispose();
+  }
+}
+
 /** Running sums of one epoch's steps. */
 function newEpoch() {
   return { started: performance.now(), lossSum: 0, lossSq: 0, lossMax: -Infinity, stdSum: 0, stdCount: 0, waitMs: 0, lr: 0, done: 0 };

@@ -5,7 +5,7 @@ import type { ExperimentSpec, MetricName, TableRow } from '../experiments/spec.t
 import type { RunStore } from '../runner/store/run-store.ts';
 import { learnedOn, outcomeCounts, outcomeOf } from './outcome.ts';
 import { metricFor, readRuns, shown } from './runs.ts';
-import { findingVerdicts, type FindingVerdict } from './verdicts.ts';
+import { type JudgeOptions, findingVerdicts, type FindingVerdict } from './verdicts.ts';
 
 export interface TableLine {
   variant: string;
@@ -65,6 +65,7 @@ const finite = (xs: (number | null)[]) => xs.filter((v): v is number => v != nul
 export function buildTable(
   store: RunStore, spec: Pick<ExperimentSpec, 'name' | 'title' | 'source' | 'metric' | 'findings'> & { rows: Pick<TableRow, 'label' | 'paper'>[] },
   preset?: string,
+  judge?: JudgeOptions,
 ): PaperTable {
   const all = store.runSummaries(spec.name).filter((r) => !preset || r.preset === preset);
   const findings = findingsOf(spec) ?? [];
@@ -95,7 +96,7 @@ export function buildTable(
   }
   return {
     experiment: spec.name, title: spec.title, source: spec.source, metric, metricNote: note, preset: preset ?? all[0]?.preset ?? null, lines,
-    findings: findingVerdicts({ name: spec.name, metric: spec.metric, findings }, rows, new Map([...failed].map(([l, rs]) => [l, rs.map((r) => r.seed)]))),
+    findings: findingVerdicts({ name: spec.name, metric: spec.metric, findings }, rows, new Map([...failed].map(([l, rs]) => [l, rs.map((r) => r.seed)])), judge),
     damaged: damaged.map((r) => r.damaged!),
   };
 }

@@ -230,13 +230,14 @@ function testParts(t: FindingTest, rows: Rows, metric: MetricName, on: LearnedMe
 }
 
 /** Why the finding's cells cannot be judged together, if they cannot. */
-function mixed(rows: Rows, labels: string[]): string | null {
+function mixed(rows: Rows, labels: string[], anyCommit: boolean): string | null {
   for (const l of labels) {
     const keys = unique((rows.get(l) ?? []).map((r) => r.configKey));
     if (keys.length > 1) return `row "${l}" mixes ${keys.length} configurations (axes or --set overrides); judge one at a time`;
   }
   const runs = labels.flatMap((l) => rows.get(l) ?? []);
-  for (const [name, get] of [['backends', (r: SeedRun) => r.backend ?? 'unknown'], ['commits', (r: SeedRun) => r.commit?.slice(0, 12) ?? 'unknown']] as const) {
+  const keys = [['backends', (r: SeedRun) => r.backend ?? 'unknown'], ['commits', (r: SeedRun) => r.commit?.slice(0, 12) ?? 'unknown']] as const;
+  for (const [name, get] of anyCommit ? keys.slice(0, 1) : keys) {
     const by = new Map<string, number>();
     for (const r of runs) by.set(get(r), (by.get(get(r)) ?? 0) + 1);
     if (by.size > 1) return `its cells mix ${name}: ${[...by].map(([k, n]) => `${k} (${n})`).join(', ')}; a verdict rests on one ${name.slice(0, -1)}`;
@@ -253,11 +254,16 @@ function overBudget(f: Finding, rows: Rows, labels: string[]): string | null {
     : null;
 }
 
+/** How a finding is judged: a plan's calibration pools cells of several commits (only its spreads are read); a verdict never does. */
+export interface JudgeOptions {
+  anyCommit?: boolean;
+}
+
 /**
  * Judge one finding against its experiment's rows (and the seeds whose runs failed, by
  * row); comparisons wait for decide().
  */
-export function judgeFinding(f: Finding, experiment: string, defaultMetric: MetricName, rows: Rows, failed: Map<string, number[]> = new Map()): FindingVerdict {
+export function judgeFinding(f: Finding, experiment: string, defaultMetric: MetricName, rows: Rows, failed: Map<string, number[]> = new Map(), opts: JudgeOptions = {}): FindingVerdict {
   const labels = unique(findingRows(f.test));
   const runs = labels.flatMap((l) => rows.get(l) ?? []);
   const { metric, note } = metricFor(f.metric ?? defaultMetric, runs);
@@ -272,7 +278,7 @@ export function judgeFinding(f: Finding, experiment: string, defaultMetric: Metr
   const crashed = labels.filter((l) => (failed.get(l) ?? []).length).map((l) => `seed(s) ${failed.get(l)!.join(', ')} of "${l}"`);
   const refused = crashed.length
     ? `${crashed.join(', ')} failed (crashed or killed) and have no result; run the same command again to complete them`
-    : mixed(rows, labels);
+    : mixed(rows, labels, opts.anyCommit ?? false);
   if (refused) return { ...base, verdict: 'inconclusive', parts: [], notJudged: `not judged: ${refused}`, evidence: `not judged: ${refused}` };
   const budget = overBudget(f, rows, labels);
   if (budget) return { ...base, verdict: 'not testable at this preset', parts: [], notJudged: budget, evidence: budget };
@@ -361,8 +367,8 @@ export function decide(findings: FindingVerdict[]): FindingVerdict[] {
 }
 
 /** Verdicts of an experiment's findings over its rows, decided among themselves. */
-export function findingVerdicts(spec: { name: string; metric: MetricName; findings?: Finding[] }, rows: Rows, failed?: Map<string, number[]>): FindingVerdict[] {
-  return decide((spec.findings ?? []).map((f) => judgeFinding(f, spec.name, spec.metric, rows, failed)));
+export function findingVerdicts(spec: { name: string; metric: MetricName; findings?: Finding[] }, rows: Rows, failed?: Map<string, number[]>, opts?: JudgeOptions): FindingVerdict[] {
+  return decide((spec.findings ?? []).map((f) => judgeFinding(f, spec.name, spec.metric, rows, failed, opts)));
 }
 
 /** A finding at a glance: its verdict and, per part, a count (k/n) or an effect with its interval. */

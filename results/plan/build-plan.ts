@@ -64,7 +64,7 @@ export function buildPlan(input: PlanInput): Plan {
   const runs = specs.flatMap((s) => store.runSummaries(s.name)).filter((r) => r.preset === preset && input.calibrationSeeds.includes(r.seed) && (r.status === 'finished' || r.status === 'diverged'));
   const backends = [...new Set(runs.map((r) => (r.device ? `${r.backend} (${r.device})` : r.backend ?? 'unknown')))];
   if (backends.length !== 1) throw new SetupError(backends.length ? `the calibration cells mix backends (${backends.join(', ')}); calibrate on the one backend the confirmation will use` : `${input.calibrationDb} holds no finished calibration cell at preset '${preset}' for seeds ${input.calibrationSeeds.join(', ')}`);
-  const perSpec = specs.map((spec) => ({ spec, ...testableAt(spec, preset, input.includeUntestable), table: buildTable(store, spec, preset) }));
+  const perSpec = specs.map((spec) => ({ spec, ...testableAt(spec, preset, input.includeUntestable), table: buildTable(store, spec, preset, { anyCommit: true }) }));
   // The calibration tables hold every seed the database has at the preset: judge only the calibration seeds.
   const judged = perSpec.map((x) => ({ ...x, verdicts: new Map(x.table.findings.map((f) => [f.id, f])) }));
   const planned = judged.flatMap((x) => (input.includeUntestable ? [...x.testable, ...x.untestable.map((u) => u.finding)] : x.testable).map((f) => ({ ...x, finding: f, verdict: x.verdicts.get(f.id)! })));
@@ -84,7 +84,7 @@ export function buildPlan(input: PlanInput): Plan {
     }
   }
   const cost = (n: number) => makespan(Array.from({ length: n }, () => [...perSeed.values()]).flat(), input.workers);
-  const needs = parts.map((p) => seedsNeeded(p.parts, level));
+  const needs = parts.map((p) => (p.verdict.notJudged || !p.parts.length ? null : seedsNeeded(p.parts, level)));
   const wanted = Math.min(MAX_SEEDS, Math.max(MIN_PAIRS, ...needs.filter((n): n is number => n != null)));
   let n = input.seedCount ?? wanted;
   if (input.seedCount == null && input.budgetSeconds != null) {
@@ -98,8 +98,8 @@ export function buildPlan(input: PlanInput): Plan {
     }
   }
   parts.forEach((p, i) => {
-    const power = findingPower(p.parts, n, level);
-    const unknown = p.verdict.notJudged ?? p.parts.find((q) => q.pp.unknown)?.pp.unknown ?? null;
+    const unknown = p.verdict.notJudged ?? p.parts.find((q) => q.pp.unknown)?.pp.unknown ?? (p.parts.length ? null : 'no part to plan');
+    const power = unknown ? null : findingPower(p.parts, n, level);
     const status = unknown || power == null ? 'power unknown' : power < POWER ? 'underpowered' : 'planned';
     const why = status === 'power unknown' ? unknown
       : status === 'underpowered' ? `power ${(100 * power!).toFixed(0)}% at ${n} seeds${needs[i] != null ? `; ${needs[i]} would give ${100 * POWER}%` : `; not even ${MAX_SEEDS} seeds would give ${100 * POWER}%`}` +
@@ -108,6 +108,7 @@ export function buildPlan(input: PlanInput): Plan {
     findings.push({
       id: p.finding.id, experiment: p.spec.name, claim: p.finding.claim, finding: p.finding, status, why, expects: findingExpects(p.parts),
       parts: p.parts.map((q) => ({ ...q.pp, power: partPower(q.pp, q.test, n, level) })), power, seedsNeeded: needs[i],
+      ...(unknown ? { expects: null } : {}),
     });
   });
   const order = new Map(specs.flatMap((s) => (s.findings ?? []).map((f) => f.id)).map((id, i) => [id, i]));
@@ -116,7 +117,7 @@ export function buildPlan(input: PlanInput): Plan {
   return {
     format: PLAN_FORMAT, writtenAt: (input.now ?? new Date()).toISOString(), version: input.env.packageVersion, commit: input.env.gitCommit,
     preset, backend: backends[0], rules: { hash: rulesHash(parts0), parts: parts0 }, alpha: ALPHA, power: POWER, family, level,
-    calibration: { db: input.calibrationDb, seeds: input.calibrationSeeds }, seeds: Array.from({ length: n }, (_, i) => input.seedsFrom + i),
+    calibration: { db: input.calibrationDb, seeds: input.calibrationSeeds, commits: [...new Set(runs.map((r) => r.gitCommit?.slice(0, 12) ?? 'unknown'))].sort() }, seeds: Array.from({ length: n }, (_, i) => input.seedsFrom + i),
     budgetSeconds: input.budgetSeconds,
     cost: { cells: n * perSeed.size, seconds: cost(n), workers: input.workers, perSeedSeconds: [...perSeed.values()].reduce((a, b) => a + b, 0) },
     experiments: perSpec.filter((x) => x.rows.length).map((x) => ({ name: x.spec.name, rows: rowHashes(x.spec, preset, x.rows) })),

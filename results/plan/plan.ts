@@ -51,7 +51,8 @@ export interface Plan {
   /** Distinct tests judged together (Holm's family), and the level each is planned at (α over it). */
   family: number;
   level: number;
-  calibration: { db: string; seeds: number[] };
+  /** Where the spreads and rates came from; its cells may span commits (only their spread is read). */
+  calibration: { db: string; seeds: number[]; commits: string[] };
   seeds: number[];
   budgetSeconds: number | null;
   /** The confirmation cells, their estimated wall time at `workers`, from the calibration cells' own times. */

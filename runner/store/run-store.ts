@@ -178,6 +178,11 @@ export interface RunStore {
   metrics(runId: number, name?: MetricName): MetricPoint[];
   /** One metric's per-epoch values for every run of an experiment, by run id, in one read. */
   experimentSeries(experiment: string, name: MetricName): Map<number, number[]>;
+  /**
+   * Record a metric's random-init value (epoch 0) measured after the run, for runs stored
+   * before it was measured; never overwrites one the run recorded. False where it had one.
+   */
+  backfillInit(runId: number, name: MetricName, value: number): boolean;
   /** Keep a plan (once: a second save of the same hash keeps the first). */
   savePlan(plan: Omit<StoredPlan, 'firstUsedAt'>): void;
   plans(): StoredPlan[];

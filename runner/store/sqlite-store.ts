@@ -224,6 +224,15 @@ export class SqliteStore implements RunStore {
       .map((m) => ({ name: m.name as MetricName, epoch: m.epoch, step: m.step, value: decodeValue(m.value, m.nonFinite) }));
   }
 
+  backfillInit(runId: number, name: MetricName, value: number): boolean {
+    const m = schema.metrics;
+    return this.sqlite.transaction(() => {
+      if (this.db.select({ id: m.id }).from(m).where(and(eq(m.runId, runId), eq(m.name, name), eq(m.epoch, 0))).get()) return false;
+      this.db.insert(m).values({ runId, name, epoch: 0, step: 0, ...encodeValue(value) }).run();
+      return true;
+    }).immediate();
+  }
+
   savePlan(plan: Omit<StoredPlan, 'firstUsedAt'>): void {
     this.db.insert(schema.plans).values({ ...plan, firstUsedAt: new Date() }).onConflictDoNothing().run();
   }

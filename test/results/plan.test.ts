@@ -30,7 +30,7 @@ function tinyPlan(over: Partial<Plan> = {}): Plan {
   return {
     format: PLAN_FORMAT, writtenAt: '2026-12-07T00:00:00.000Z', version: '0.1.0', commit: null, preset: 'tiny', backend: 'wasm',
     rules: { hash: rulesHash(parts), parts }, alpha: 0.05, power: 0.8, family: 2, level: 0.025,
-    calibration: { db: 'calibration.db', seeds: [100, 101, 102] }, seeds: [1000, 1001, 1002], budgetSeconds: null,
+    calibration: { db: 'calibration.db', seeds: [100, 101, 102], commits: [] }, seeds: [1000, 1001, 1002], budgetSeconds: null,
     cost: { cells: 6, seconds: 60, workers: 2, perSeedSeconds: 20 },
     experiments: [{ name: 'stopgrad', rows: rowHashes(spec, 'tiny', spec.rows.map((r) => r.label)) }],
     findings: spec.findings!.map((f) => ({ id: f.id, experiment: 'stopgrad', claim: f.claim, finding: f, status: 'planned', why: null, parts: [], expects: 'reproduced', power: 0.9, seedsNeeded: 3 })),

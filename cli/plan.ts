@@ -47,7 +47,7 @@ export function describePlan(plan: Plan): string {
     `plan at preset '${plan.preset}' on ${plan.backend}: ${plan.seeds.length} confirmation seeds (${plan.seeds[0]}–${plan.seeds.at(-1)}), ` +
       `${plan.cost.cells} cells, about ${fmtDuration(plan.cost.seconds)} on ${plan.cost.workers} worker(s) here` +
       `${plan.budgetSeconds != null ? ` (budget ${fmtDuration(plan.budgetSeconds)})` : ''}`,
-    `family: ${plan.family} distinct tests, each planned at α/${plan.family} = ${plan.level.toPrecision(2)} (Holm's first step); power sought ${100 * plan.power}%`,
+    `family: ${plan.family} distinct tests, each decided at α/${plan.family} = ${plan.level.toPrecision(2)} (Bonferroni); power sought ${100 * plan.power}%`,
     `calibration: ${describeSeeds(plan.calibration.seeds)} in ${plan.calibration.db}; rules ${plan.rules.hash}`,
     '',
   ];
@@ -131,6 +131,12 @@ export function preparePlan(file: string, db: string, opts: { allowUncommitted?:
     try {
       const outside = plan.experiments.flatMap((e) => store.runSummaries(e.name)).filter((r) => r.preset === plan.preset && plan.seeds.includes(r.seed) && r.planHash !== hash && r.status !== 'queued');
       if (outside.length) throw new SetupError(`${db} already holds seed(s) ${[...new Set(outside.map((r) => r.seed))].join(', ')} at preset '${plan.preset}' run outside this plan; a plan's cells run after it: use another database or a plan with other seeds`);
+      // A report rests on one commit: a resumed plan runs its remaining cells where its first ones ran.
+      const head = runEnvironment().gitCommit;
+      const ran = [...new Set(plan.experiments.flatMap((e) => store.runSummaries(e.name)).filter((r) => r.planHash === hash && r.gitCommit && (r.status === 'finished' || r.status === 'diverged')).map((r) => r.gitCommit!))];
+      if (head && ran.length && !ran.includes(head)) {
+        throw new SetupError(`this plan's cells ran at commit ${ran.map((c) => c.slice(0, 12)).join(', ')} and this checkout is at ${head.slice(0, 12)}: a report rests on one commit, so resume it there (git checkout ${ran[0].slice(0, 12)}) and commit nothing until it ends`);
+      }
     } finally {
       store.close();
     }

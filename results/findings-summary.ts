@@ -13,7 +13,7 @@ export interface FindingRow extends FindingVerdict {
 }
 
 /**
- * The tables with their findings decided together: one Holm–Bonferroni correction over
+ * The tables with their findings decided together: one Bonferroni correction over
  * every distinct comparison of all the tables (a report's family), not one per table.
  */
 export function decideTogether(tables: PaperTable[]): PaperTable[] {
@@ -42,11 +42,11 @@ export function verdictCounts(rows: Pick<FindingVerdict, 'verdict' | 'id' | 'sha
 
 /** How the verdicts were reached, in a paragraph a reader can check against. */
 export function methodLine(rows: FindingVerdict[]): string {
-  const family = rows.flatMap((r) => r.parts).find((p) => p.comparison?.family)?.comparison?.family ?? 0;
-  return `Per-run claims are rates over seeds, judged by a one-sided ${100 * (1 - ALPHA)}% Clopper–Pearson bound ` +
-    '(reproduced when the lower bound is above ½, not reproduced when the upper bound is below ½). ' +
-    `Comparisons are paired t-tests over the seeds both rows ran, with Holm–Bonferroni over the ${family} distinct comparison(s) of these findings ` +
-    `(two-sided, α = ${ALPHA}); each shows its mean difference with a 95% interval and the smallest difference it could detect (80% power). ` +
+  const family = rows.flatMap((r) => r.parts).map((p) => p.comparison?.family ?? p.rate?.family).find((m) => m != null) ?? 0;
+  return 'Every test weighs its claim against the claim\'s complement: per-run claims as exact binomial tests of their rate against ½, ' +
+    'comparisons as one-sided paired t-tests over the seeds both rows ran (equivalence by TOST). ' +
+    `Each enters the family with its smaller one-sided p; Bonferroni over the ${family} distinct test(s) of these findings decides at α = ${ALPHA} overall. ` +
+    'Each shows its count or mean difference with a 95% CI (unadjusted) and, for comparisons, what its pairs resolve with 80% power at α/m. ' +
     'A finding made of parts is reproduced when every part is and not reproduced when any part is not. The rules: docs/findings.md.';
 }
 

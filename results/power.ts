@@ -22,7 +22,7 @@ export function tPower(distance: number, n: number, alpha: number, sides: 1 | 2)
   if (n < 2) return 0;
   const df = n - 1, ncp = distance * Math.sqrt(n);
   const t = jStat.studentt.inv(1 - alpha / sides, df);
-  return 1 - jStat.noncentralt.cdf(t, df, ncp);
+  return Math.min(1, Math.max(0, 1 - jStat.noncentralt.cdf(t, df, ncp)));
 }
 
 /**

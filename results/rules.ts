@@ -9,6 +9,7 @@ import { PROJECT_ROOT } from '../runner/environment.ts';
  * each file's hash; `reproduce --plan` and the report compare them with the code now.
  */
 export const RULES_FILES = [
+  'core/eval/z-reference.ts',
   'experiments/findings.ts',
   'results/outcome.ts',
   'results/stats.ts',
@@ -17,6 +18,8 @@ export const RULES_FILES = [
   'results/runs.ts',
   'results/seeds.ts',
   'results/findings-summary.ts',
+  'results/tables.ts',
+  'results/report/build.ts',
 ] as const;
 
 /** The statistics packages whose numbers the rules use. */

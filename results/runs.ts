@@ -41,7 +41,7 @@ export function finalValue(store: RunStore, r: RunSummary, metric: MetricName): 
  */
 export function readRuns(store: RunStore, experiment: string, metrics: MetricName[], preset?: string): { rows: Map<string, SeedRun[]>; failed: Map<string, RunSummary[]>; damaged: RunSummary[] } {
   const all = store.runSummaries(experiment).filter((r) => !preset || r.preset === preset);
-  const knn = store.experimentSeries(experiment, 'knn_acc');
+  const knn0 = store.initValues(experiment, 'knn_acc');
   const linear0 = store.initValues(experiment, 'linear_acc');
   const lossStd = store.experimentSeries(experiment, 'loss_std');
   const rows = new Map<string, SeedRun[]>();
@@ -61,7 +61,7 @@ export function readRuns(store: RunStore, experiment: string, metrics: MetricNam
     const run: SeedRun = {
       runId: r.id, rowLabel: r.rowLabel, axes: r.axes, seed: r.seed, nonFinite: r.status === 'diverged',
       loss: r.finalLoss, zStd: r.finalZStd, dim: r.dim ?? 1, cosine: (r.similarity ?? 'cosine') === 'cosine',
-      knn0: knn.get(r.id)?.[0] ?? null, knn: r.finalKnnAcc, linear: r.finalLinearAcc, linear0: linear0.get(r.id) ?? null, lossStd: stds.length ? mean(stds) : null,
+      knn0: knn0.get(r.id) ?? null, knn: r.finalKnnAcc, linear: r.finalLinearAcc, linear0: linear0.get(r.id) ?? null, lossStd: stds.length ? mean(stds) : null,
       values, backend: r.backend && r.device ? `${r.backend} (${r.device})` : r.backend, commit: r.gitCommit,
       configKey: cellHash({ ...cfg, seed: 0 }), steps: cfg?.data ? trainSteps(cfg) : Infinity,
     };

@@ -2,28 +2,28 @@ import { findingRows, testKinds, type Finding, type FindingTest } from '../exper
 import type { MetricName } from '../experiments/spec.ts';
 import { describeRun, learnedOn, outcomeOf, zCollapseBound, type LearnedMetric, type Outcome } from './outcome.ts';
 import { detectableDistance, rateP, tostPower } from './power.ts';
-import { ALPHA, clopperPearson, familyP, holm, MIN_PAIRS, POWER, pairedEffect, pairedP, type Effect, type RateDecision } from './stats.ts';
+import { ALPHA, bonferroni, clopperPearson, familyP, MIN_PAIRS, POWER, pairedEffect, pairedP, type Effect, type RateDecision } from './stats.ts';
 import { metricFor, shown, type SeedRun } from './runs.ts';
 
 /**
  * Verdicts of the paper's findings (docs/findings.md): per-run claims as rates over seeds
- * (exact binomial tests against ½), comparisons paired by seed, Holm–Bonferroni over every
+ * (exact binomial tests against ½), comparisons paired by seed, Bonferroni over every
  * distinct test judged together, and a finding that its preset cannot test said to be so.
  */
 
 export const VERDICTS = ['reproduced', 'not reproduced', 'inconclusive', 'not testable at this preset'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-/** What every test of the family carries: its one-sided p each way and the p it enters Holm with. */
+/** What every test of the family carries: its one-sided p each way and the p it enters the family with. */
 export interface FamilyMember {
   /** Identity of the test's cells and rule, so that one shared by two findings is counted once. */
   key: string;
   /** One-sided p of the claim's direction, and of its opposite. */
   pClaim: number;
   pAgainst: number;
-  /** The p entered into Holm (stats.ts familyP). */
+  /** The p entered into the family (stats.ts familyP). */
   pFamily: number;
-  /** Set by decide(): Holm-adjusted p, the family's size, what that decides. */
+  /** Set by decide(): Bonferroni-adjusted p, the family's size, what that decides. */
   pAdjusted?: number;
   family?: number;
   decision?: RateDecision;
@@ -39,7 +39,7 @@ export interface Comparison extends FamilyMember {
   claim: string;
   /** Where the claim's threshold lies on the difference's scale (0, −margin, ±bound), for plots. */
   threshold: number[];
-  /** Set by decide(): the smallest effect these pairs detect with 80% power at the family's first Holm level, and what it measures. */
+  /** Set by decide(): the smallest effect these pairs detect with 80% power at the family's level α/m, and what it measures. */
   detectable?: number;
   detectableWhat?: string;
 }
@@ -107,21 +107,24 @@ function value(r: SeedRun, metric: MetricName): number | null {
   return shown(metric, r.values[metric]);
 }
 
-/** The seeds both rows finished, as paired differences a − b; the diverged seeds that make a pair unusable. */
+/**
+ * The seeds both rows ran, as paired differences a − b; the diverged seeds and the seeds
+ * without a value, which are left out and named; and the seeds one row lacks.
+ */
 function pairs(rows: Rows, a: string, b: string, get: (r: SeedRun) => number | null) {
   const ra = rows.get(a) ?? [], rb = rows.get(b) ?? [];
   const seeds = sorted(ra.map((r) => r.seed)).filter((s) => rb.some((r) => r.seed === s));
   const diverged = seeds.filter((s) => [...ra, ...rb].some((r) => r.seed === s && outcomeOf(r).diverged));
-  const d: number[] = [], used: number[] = [];
+  const d: number[] = [], used: number[] = [], missing: number[] = [];
   for (const s of seeds) {
     if (diverged.includes(s)) continue;
     const x = get(ra.find((r) => r.seed === s)!), y = get(rb.find((r) => r.seed === s)!);
     if (x != null && y != null) {
       d.push(x - y);
       used.push(s);
-    }
+    } else missing.push(s);
   }
-  return { d, seeds: used, diverged, unpaired: unique([...ra, ...rb].map((r) => r.seed)).filter((s) => !seeds.includes(s)) };
+  return { d, seeds: used, diverged, missing, unpaired: unique([...ra, ...rb].map((r) => r.seed)).filter((s) => !seeds.includes(s)) };
 }
 
 function cellKey(rows: Rows, label: string): string {
@@ -142,19 +145,22 @@ function compare(rows: Rows, a: string, b: string, get: (r: SeedRun) => number |
   const what = `"${a}" − "${b}"`;
   const key = `${tag}|${cellKey(rows, a)}|${cellKey(rows, b)}`;
   const labels = [a, b];
-  if (p.diverged.length) {
-    return { kind, key, rows: labels, decision: 'inconclusive', summary: `${what}: seed(s) ${p.diverged.join(', ')} diverged, and a diverged run has no ${unit || 'value'}: a comparison needs every seed to finish` };
-  }
+  // A diverged run has no value: the comparison rests on the other seeds and names it (a rate part, where the finding has one, counts it).
+  const left = [
+    ...(p.diverged.length ? [`seed(s) ${p.diverged.join(', ')} diverged and are left out`] : []),
+    ...(p.missing.length ? [`seed(s) ${p.missing.join(', ')} have no ${unit || 'value'} and are left out`] : []),
+  ].join('; ');
+  const note = left ? ` (${left})` : '';
   if (p.unpaired.length) {
     return { kind, key, rows: labels, decision: 'inconclusive', summary: `${what}: seed(s) ${p.unpaired.join(', ')} ran in one row only; a comparison needs the same seeds in both` };
   }
-  if (p.d.length < MIN_PAIRS) return { kind, key, rows: labels, decision: 'inconclusive', summary: `${what}: ${p.d.length} seed pair(s); a comparison needs ${MIN_PAIRS}` };
+  if (p.d.length < MIN_PAIRS) return { kind, key, rows: labels, decision: 'inconclusive', summary: `${what}: ${p.d.length} seed pair(s)${note}; a comparison needs ${MIN_PAIRS}` };
   const effect = pairedEffect(p.d);
-  if (!(effect.sd > 0)) return { kind, key, rows: labels, decision: 'inconclusive', summary: `${what}: every seed gives the same difference ${effect.mean}; with no spread the t-test is undefined` };
+  if (!(effect.sd > 0)) return { kind, key, rows: labels, decision: 'inconclusive', summary: `${what}: every seed gives the same difference ${effect.mean}${note}; with no spread the t-test is undefined` };
   const pClaim = test.pClaim(p.d), pAgainst = test.pAgainst(p.d);
   return {
-    kind, key, rows: labels, summary: what,
-    comparison: { key, what, unit, claim: test.claim, threshold: test.threshold, pClaim, pAgainst, pFamily: familyP(pClaim, pAgainst), effect },
+    kind, key, rows: labels, summary: `${what}${note}`,
+    comparison: { key, what: `${what}${note}`, unit, claim: test.claim, threshold: test.threshold, pClaim, pAgainst, pFamily: familyP(pClaim, pAgainst), effect },
   };
 }
 
@@ -291,18 +297,18 @@ function comparisonLine(c: Comparison): string {
   const e = c.effect, u = c.unit ? ` ${c.unit}` : '';
   const d = c.unit ? 1 : 4;
   return `${c.what} = ${fmt(e.mean, d)}, 95% CI [${fmt(e.lo, d)}, ${fmt(e.hi, d)}]${u} (unadjusted; n=${e.n}; claim ${c.claim}); ` +
-    `p = ${fmtP(c.pClaim)} for, ${fmtP(c.pAgainst)} against; Holm over ${c.family} test(s): ${fmtP(c.pAdjusted!)}; ` +
+    `p = ${fmtP(c.pClaim)} for, ${fmtP(c.pAgainst)} against; Bonferroni over ${c.family} test(s): ${fmtP(c.pAdjusted!)}; ` +
     `${c.detectableWhat} ${fmt(c.detectable!, d)}${u} → ${c.decision}`;
 }
 
 /** A rate's line, once decided: its count, interval and p, as the family judged it. */
 function rateLine(p: Part): string {
   const r = p.rate!;
-  return `${p.summary}; p = ${fmtP(r.pClaim)} for, ${fmtP(r.pAgainst)} against (exact binomial vs ½); Holm over ${r.family} test(s): ${fmtP(r.pAdjusted!)}`;
+  return `${p.summary}; p = ${fmtP(r.pClaim)} for, ${fmtP(r.pAgainst)} against (exact binomial vs ½); Bonferroni over ${r.family} test(s): ${fmtP(r.pAdjusted!)}`;
 }
 
 /**
- * What these pairs can resolve at the family's first Holm level, with 80% power, from the
+ * What these pairs can resolve at the family's level α/m, with 80% power, from the
  * observed sd (a guide, not a power analysis made in advance: that is the plan's):
  * for `below` the smallest |difference|, for a margin the distance beyond it, for an
  * equivalence the smallest bound a true difference of 0 passes.
@@ -329,7 +335,7 @@ function combine(ps: Part[]): Verdict {
 }
 
 /**
- * Decide a set of findings judged together (a table, a report): Holm–Bonferroni over every
+ * Decide a set of findings judged together (a table, a report): Bonferroni over every
  * distinct comparison among them (one shared by two findings counts once), then each
  * finding's parts combined. Pure: deciding again over another set redoes the correction.
  */
@@ -337,7 +343,7 @@ export function decide(findings: FindingVerdict[]): FindingVerdict[] {
   const members = new Map<string, FamilyMember>();
   for (const f of findings) for (const p of f.parts) for (const m of [p.comparison, p.rate]) if (m) members.set(m.key, m);
   const family = [...members.values()];
-  const adjusted = holm(family.map((m) => m.pFamily));
+  const adjusted = bonferroni(family.map((m) => m.pFamily));
   const decided = new Map(family.map((m, i) => {
     const pAdjusted = adjusted[i];
     // Its direction is read off the smaller one-sided p.

@@ -40,3 +40,12 @@ test('the repository itself passes the import check', (t) => {
   const r = spawnSync('npm', ['run', '--silent', 'check:imports'], { cwd: root, encoding: 'utf8' });
   t.is(r.status, 0, r.stdout + r.stderr);
 });
+
+test('a cell\'s configuration is resolved in one module: only experiments/resolve.ts merges rows and applies overrides', (t) => {
+  const root = path.resolve(import.meta.dirname, '..');
+  const files = (dir: string): string[] => fs.readdirSync(path.join(root, dir), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  const users = ['core', 'experiments', 'runner', 'results', 'dashboard', 'cli', 'bench'].flatMap(files)
+    .filter((f) => /\b(mergeConfig|applyOverrides|setOverride)\(/.test(fs.readFileSync(path.join(root, f), 'utf8')));
+  t.deepEqual(users.sort(), [path.join('experiments', 'resolve.ts'), path.join('experiments', 'validate.ts')]);
+});

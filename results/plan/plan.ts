@@ -48,7 +48,7 @@ export interface Plan {
   rules: { hash: string; parts: Record<string, string> };
   alpha: number;
   power: number;
-  /** Distinct tests judged together (Holm's family), and the level each is planned at (α over it). */
+  /** Distinct tests judged together (the family), and the level each is decided and planned at (α over it). */
   family: number;
   level: number;
   /** Where the spreads and rates came from; its cells may span commits (only their spread is read). */
@@ -123,6 +123,11 @@ export function planDifferences(plan: Plan, specs: Map<string, ExperimentSpec>, 
     for (const row of rowHashes(spec, plan.preset, e.rows.map((r) => r.label))) {
       const was = e.rows.find((r) => r.label === row.label)!.configHash;
       if (was !== row.configHash) out.push(`${e.name}, row "${row.label}": its configuration resolves to ${row.configHash}, the plan has ${was}`);
+    }
+  }
+  for (const e of plan.experiments) {
+    for (const f of specs.get(e.name)?.findings ?? []) {
+      if (!plan.findings.some((x) => x.id === f.id)) out.push(`finding ${f.id} of ${e.name} is declared now but not in the plan (it would enlarge the family)`);
     }
   }
   for (const f of plan.findings) {

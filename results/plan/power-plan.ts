@@ -117,7 +117,7 @@ export function seedsNeeded(parts: { pp: PlannedPart; test: FindingTest }[], alp
   return null;
 }
 
-/** The level each test is planned at: Holm's first, the strictest, α over the family's size. */
+/** The level each test is decided and planned at: α over the family's size (Bonferroni). */
 export const planLevel = (family: number) => ALPHA / Math.max(1, family);
 
 export type { Finding };

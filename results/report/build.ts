@@ -147,7 +147,7 @@ export function buildReport(store: RunStore, preset: string, only?: string[], gi
   const command = REPRODUCED.every((n) => names.includes(n)) ? `simsiam reproduce ${flags}` : names.map((n) => `simsiam run ${n} ${flags}`).join(' && ');
   return {
     preset, generatedAt: new Date().toISOString(), command, seeds: describeSeeds(seeds), findings: summaryRows(tables), tables, curves,
-    provenance: provenance(store, runs, gitFn),
+    provenance: provenance(store, runs, gitFn, tables.flatMap((t) => t.findings).flatMap((f) => f.parts).map((p) => p.comparison?.family ?? p.rate?.family).find((m) => m != null) ?? null),
     environment: [
       { label: 'backend', value: distinct(info.map((r) => r.backend)) },
       { label: 'device', value: distinct(info.map((r) => r.device ?? '–')) },

@@ -63,9 +63,9 @@ function panel(rows: ForestRow[], y0: number, domain: [number, number], axisLabe
 export function forestPlot(title: string, rows: ForestRow[]): string {
   const groups: [ForestRow[], string][] = [];
   const units = [...new Set(rows.filter((r) => r.kind === 'effect').map((r) => r.unit))];
-  for (const u of units) groups.push([rows.filter((r) => r.kind === 'effect' && r.unit === u), `difference${u ? ` (${u})` : ' (loss std)'}, 95% CI; dashed: the claim's threshold; ◇ the paper`]);
+  for (const u of units) groups.push([rows.filter((r) => r.kind === 'effect' && r.unit === u), `difference${u ? ` (${u})` : ' (loss std)'}, 95% CI unadjusted; dashed: the claim's threshold; ◇ the paper`]);
   const rates = rows.filter((r) => r.kind === 'rate');
-  if (rates.length) groups.push([rates, 'share of runs holding the claim, 95% CI; dashed: ½']);
+  if (rates.length) groups.push([rates, 'share of runs holding the claim, 95% CI unadjusted; dashed: ½']);
   if (!groups.length) return '';
   let y = TOP;
   const panels = groups.map(([rs, label]) => {

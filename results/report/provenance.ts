@@ -1,4 +1,5 @@
-import type { Plan } from '../plan/plan.ts';
+import { EXPERIMENTS } from '../../experiments/registry.ts';
+import { planDifferences, type Plan } from '../plan/plan.ts';
 import { RULES_FILES, rulesDiff, rulesParts } from '../rules.ts';
 import type { RunStore, RunSummary } from '../../runner/store/run-store.ts';
 
@@ -26,7 +27,7 @@ export type Git = (args: string[]) => string | null;
 
 const short = (c: string | null) => c?.slice(0, 12) ?? 'unknown';
 
-export function provenance(store: RunStore, runs: RunSummary[], git: Git): Provenance {
+export function provenance(store: RunStore, runs: RunSummary[], git: Git, family: number | null = null): Provenance {
   const judged = runs.filter((r) => r.status === 'finished' || r.status === 'diverged');
   const trained = judged.filter((r) => r.reusedFrom == null && r.startedAt);
   const first = trained.map((r) => r.startedAt!.getTime()).sort((a, b) => a - b)[0];
@@ -45,6 +46,8 @@ export function provenance(store: RunStore, runs: RunSummary[], git: Git): Prove
     const added = stored ? git(['log', '--diff-filter=A', '--format=%H %cI', '--', stored.path])?.split('\n').filter(Boolean).at(-1) ?? null : null;
     const [addedCommit, committedAt] = added ? added.split(' ') : [null, null];
     const changed = plan ? rulesDiff(plan.rules.parts, rulesParts()) : null;
+    // Besides the rules' files: a finding's declaration or a row that changed, a finding added.
+    const other = plan ? planDifferences(plan, new Map(Object.entries(EXPERIMENTS))).filter((d) => !d.startsWith('the judging rules')) : [];
     lines.push(`Registered plan ${hashes[0]}${stored ? ` (${stored.path})` : ''}: ` +
       (committedAt ? `committed ${committedAt} (commit ${short(addedCommit)}), ` : 'its commit cannot be found in this checkout, ') +
       `first cell started ${firstCellAt ?? 'never'}.` +
@@ -52,6 +55,8 @@ export function provenance(store: RunStore, runs: RunSummary[], git: Git): Prove
     if (changed == null) lines.push('The plan itself is not in this database, so its rules cannot be compared.');
     else if (changed.length) lines.push(`**The judging rules changed after the plan was written, and so after its first cell: ${changed.join(', ')} differ.** These verdicts use today's rules, not the plan's.`);
     else lines.push('The judging rules are the plan\'s, unchanged.');
+    if (other.length) lines.push(`**Since the plan: ${other.join('; ')}.**`);
+    if (plan && family != null && family !== plan.family) lines.push(`**This report judges ${family} distinct tests together; the plan planned ${plan.family}.**`);
     return { planHash: hashes[0], planPath: stored?.path ?? null, planCommittedAt: committedAt, firstCellAt, cellsCommits, judgingCommit, rulesChanged: changed, lines };
   }
   if (hashes.length > 1) lines.push(`**The cells mix ${hashes.length} plans${hashes.includes(null) ? ' and cells outside any plan' : ''}: this is not one registered report.**`);
@@ -60,7 +65,8 @@ export function provenance(store: RunStore, runs: RunSummary[], git: Git): Prove
   let rulesChanged: string[] | null = null;
   const known = cellsCommits.filter((c) => c !== 'unknown');
   if (known.length && head) {
-    const diffs = known.map((c) => git(['diff', '--name-only', c, 'HEAD', '--', ...RULES_FILES]));
+    // The rules' files and the findings' declarations (their thresholds and margins).
+    const diffs = known.map((c) => git(['diff', '--name-only', c, 'HEAD', '--', ...RULES_FILES, 'experiments/ablations']));
     if (diffs.every((d) => d != null)) rulesChanged = [...new Set(diffs.flatMap((d) => d!.split('\n').filter(Boolean)))].sort();
   }
   if (rulesChanged == null) lines.push('Whether the judging rules changed after the first cell cannot be told here (the cells\' commit is not in this checkout).');

@@ -99,7 +99,7 @@ export function renderReport(r: Report, format: ReportFormat): string {
             kind: p.kind, decision: p.decision, summary: p.summary,
             ...(p.comparison ? {
               comparison: p.comparison.what, claim: p.comparison.claim, mean_difference: p.comparison.effect.mean, ci95: [p.comparison.effect.lo, p.comparison.effect.hi],
-              pairs: p.comparison.effect.n, p_claim: p.comparison.pClaim, p_against: p.comparison.pAgainst, p_holm: p.comparison.pAdjusted,
+              pairs: p.comparison.effect.n, p_claim: p.comparison.pClaim, p_against: p.comparison.pAgainst, p_adjusted: p.comparison.pAdjusted,
               family: p.comparison.family, detectable: p.comparison.detectable,
             } : {}),
           })),

@@ -46,7 +46,7 @@ test('json is the findings with a verdict each; html and md are self-contained',
   const r = buildReport(s, 'small');
   s.close();
   const json = JSON.parse(renderReport(r, 'json'));
-  t.deepEqual(Object.keys(json), ['preset', 'command', 'seeds', 'wall_seconds', 'environment', 'findings']);
+  t.deepEqual(Object.keys(json), ['preset', 'command', 'seeds', 'provenance', 'wall_seconds', 'environment', 'findings']);
   t.regex(json.command, /^simsiam run stopgrad --preset small --seeds 0,1/);
   t.deepEqual(Object.keys(json.findings[0]), ['id', 'experiment', 'claim', 'verdict', 'metric', 'seeds', 'evidence', 'not_judged', 'shared_with', 'per_seed', 'parts']);
   t.true(json.findings.every((f: { verdict: string }) => ['reproduced', 'not reproduced', 'inconclusive', 'not testable at this preset'].includes(f.verdict)));

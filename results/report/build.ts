@@ -144,7 +144,11 @@ export function buildReport(store: RunStore, preset: string, only?: string[], gi
   const names = tables.map((t) => t.experiment);
   const flags = `--preset ${preset} --seeds ${seeds.join(',')}${backendFlag}`;
   // Every built-in experiment is `reproduce`; a subset was made by `run`, one per experiment, as one shell line.
-  const command = REPRODUCED.every((n) => names.includes(n)) ? `simsiam reproduce ${flags}` : names.map((n) => `simsiam run ${n} ${flags}`).join(' && ');
+  // A plan's cells are made by running the plan; its preset, seeds and backend are in it.
+  const planned = [...new Set(info.map((r) => r.planHash))];
+  const planPath = planned.length === 1 && planned[0] != null ? store.plans().find((p) => p.hash === planned[0])?.path : undefined;
+  const command = planPath ? `simsiam reproduce --plan ${planPath}`
+    : REPRODUCED.every((n) => names.includes(n)) ? `simsiam reproduce ${flags}` : names.map((n) => `simsiam run ${n} ${flags}`).join(' && ');
   return {
     preset, generatedAt: new Date().toISOString(), command, seeds: describeSeeds(seeds), findings: summaryRows(tables), tables, curves,
     provenance: provenance(store, runs, gitFn, tables.flatMap((t) => t.findings).flatMap((f) => f.parts).map((p) => p.comparison?.family ?? p.rate?.family).find((m) => m != null) ?? null),

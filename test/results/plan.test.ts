@@ -134,5 +134,7 @@ test('plan --help; reproduce --plan refuses an uncommitted or outdated plan, and
   t.is(store.plans()[0].hash, hash);
   store.close();
   const report = await cli('report', '--db', db, '--format', 'json');
-  t.is(JSON.parse(report.stdout).provenance.plan, hash);
+  const json = JSON.parse(report.stdout);
+  t.is(json.provenance.plan, hash);
+  t.regex(json.command, /^simsiam reproduce --plan .*plan\.json$/, 'the report names the command that made its cells: the plan');
 });

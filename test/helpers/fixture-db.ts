@@ -12,16 +12,16 @@ export function startRun(s: RunStore, runId: number, backend = 'wasm', device: s
   s.setBackend(runId, FIXTURE_OWNER, backend, device);
 }
 
-/** Per-epoch loss, z_std and kNN curves of `epochs` epochs. */
+/** Per-epoch loss, z_std and kNN curves of `epochs` epochs, with kNN at random init (epoch 0) as a run records it. */
 export function curves(epochs: number, f: (e: number) => [number, number, number]): MetricPoint[] {
-  return Array.from({ length: epochs }, (_, i) => {
+  return [{ name: 'knn_acc' as const, epoch: 0, step: 0, value: f(0)[2] }, ...Array.from({ length: epochs }, (_, i) => {
     const [loss, z, knn] = f(i + 1);
     return [
       { name: 'loss' as const, epoch: i + 1, step: 10 * (i + 1), value: loss },
       { name: 'z_std' as const, epoch: i + 1, step: 10 * (i + 1), value: z },
       { name: 'knn_acc' as const, epoch: i + 1, step: 10 * (i + 1), value: knn },
     ];
-  }).flat();
+  }).flat()];
 }
 
 /**

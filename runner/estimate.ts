@@ -20,7 +20,7 @@ export interface CellCost {
 /** The calibrations of a dry run share this budget when few shapes are timed... */
 export const CALIBRATION_BUDGET_MS = 20_000;
 /** ...and each shape gets at least this long, however many there are: no shape goes untimed. */
-export const CALIBRATION_MIN_PER_SHAPE_MS = 8_000;
+export const CALIBRATION_MIN_PER_SHAPE_MS = 5_000;
 
 /** A shape whose calibration finished no step: how long it ran, and why it stopped. */
 export interface FailedCalibration {

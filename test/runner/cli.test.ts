@@ -49,7 +49,7 @@ test('a bad override fails before anything runs, naming the path and the allowed
   t.false(fs.existsSync(db), 'nothing ran, no database');
   const p = await cli('run', 'baseline', '--preset', 'huge');
   t.is(p.code, 2);
-  t.regex(p.stderr, /Allowed choices are small, medium, tiny, fashion, paper/);
+  t.regex(p.stderr, /Allowed choices are small, medium, tiny, fashion-small, fashion, paper/);
   const e = await cli('run', 'nope');
   t.is(e.code, 2);
   t.regex(e.stderr, /unknown experiment 'nope'/);
@@ -179,7 +179,8 @@ test('reproduce runs every built-in experiment once per cell, then report writes
   const db = path.join(dir, 'r.db');
   const r = await cli('reproduce', '--preset', 'tiny', '--seeds', '0', '--db', db, '--backend', 'wasm', '--set-unknown-is-an-error');
   t.is(r.code, 2, 'an unknown option is a usage error');
-  const dry = await cli('reproduce', '--preset', 'tiny', '--seeds', '0', '--db', db, '--backend', 'wasm', '--workers', '1', '--dry-run');
+  // Every cell shape is timed (none left out of the estimate): about 5 s each here, one at a time.
+  const dry = await cli('reproduce', '--preset', 'tiny', '--seeds', '0', '--db', db, '--backend', 'wasm', '--workers', '1', '--dry-run', { timeoutMs: 400_000 });
   t.is(dry.code, 0, dry.stderr);
   t.regex(dry.stdout, /predictor \(Table 1\) at preset 'tiny': 4 cells, 0 done, 1 reused from other experiments, 3 to run/, 'a cell an earlier experiment will train counts once');
   t.regex(dry.stdout, /reuses stopgrad +- +- {2}\(c\) lr not decayed seed 0/);

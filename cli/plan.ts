@@ -75,10 +75,10 @@ export async function planCommand(opts: PlanOptions): Promise<void> {
   if (seedRole(opts.seedsFrom) !== 'confirmation') throw new SpecError(`--seeds-from ${opts.seedsFrom}: confirmation seeds start at 1000`);
   const budgetSeconds = opts.budget != null ? parseDuration(opts.budget) : null;
   const specs = specsOf(opts.experiments);
-  const rows = new Map(specs.map((s) => [s.name, testableAt(s, opts.preset, opts.untestable).rows]));
+  const testable = new Map(specs.map((s) => [s.name, testableAt(s, opts.preset, opts.untestable)]));
+  const rows = new Map([...testable].map(([name, t]) => [name, t.rows]));
   for (const s of specs) {
-    const t = testableAt(s, opts.preset, opts.untestable);
-    for (const u of opts.untestable ? [] : t.untestable) process.stdout.write(`${u.finding.id}: not testable at preset '${opts.preset}' (${u.why}); none of its own cells run (--untestable runs them)\n`);
+    for (const u of opts.untestable ? [] : testable.get(s.name)!.untestable) process.stdout.write(`${u.finding.id}: not testable at preset '${opts.preset}' (${u.why}); none of its own cells run (--untestable runs them)\n`);
   }
   const run = specs.filter((s) => rows.get(s.name)!.length);
   if (!run.length) throw new SetupError(`no finding of ${specs.map((s) => s.name).join(', ')} is testable at preset '${opts.preset}'`);
@@ -98,7 +98,7 @@ export async function planCommand(opts: PlanOptions): Promise<void> {
   }
   // Findings of experiments with nothing to run are still in the plan, as not testable.
   for (const s of specs.filter((x) => !rows.get(x.name)!.length)) {
-    for (const u of testableAt(s, opts.preset).untestable) plan.findings.push({ id: u.finding.id, experiment: s.name, claim: u.finding.claim, finding: u.finding, status: 'not testable at this preset', why: u.why, parts: [], expects: null, power: null, seedsNeeded: null });
+    for (const u of testable.get(s.name)!.untestable) plan.findings.push({ id: u.finding.id, experiment: s.name, claim: u.finding.claim, finding: u.finding, status: 'not testable at this preset', why: u.why, parts: [], expects: null, power: null, seedsNeeded: null });
   }
   const text = planText(plan);
   fs.mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });

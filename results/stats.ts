@@ -8,7 +8,7 @@ import ttest from '@stdlib/stats-ttest';
  * tests and power are in power.ts. No verdict computes a p-value anywhere else.
  */
 
-/** Significance level of the family of every test judged together (after Holm). */
+/** Significance level of the family of every test judged together (after the correction). */
 export const ALPHA = 0.05;
 /** A comparison needs this many seed pairs; with fewer it is inconclusive. */
 export const MIN_PAIRS = 3;
@@ -73,17 +73,4 @@ export function pairedP(d: number[], alternative: 'greater' | 'less', mu = 0): n
  */
 export function bonferroni(ps: number[]): number[] {
   return ps.map((p) => (Number.isFinite(p) ? Math.min(1, ps.length * p) : 1));
-}
-
-/** Holm–Bonferroni adjusted p-values, in the input's order (monotone, capped at 1); a p that is not a number counts as 1. */
-export function holm(ps: number[]): number[] {
-  const m = ps.length;
-  const order = ps.map((p, i) => [Number.isFinite(p) ? p : 1, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(m);
-  let running = 0;
-  order.forEach(([p, i], rank) => {
-    running = Math.max(running, Math.min(1, (m - rank) * p));
-    out[i] = running;
-  });
-  return out;
 }

@@ -8,7 +8,7 @@ import { decideTogether } from '../../results/findings-summary.ts';
 import { outcomeCounts, outcomeOf } from '../../results/outcome.ts';
 import { renderTables } from '../../results/render-table.ts';
 import type { SeedRun } from '../../results/runs.ts';
-import { clopperPearson, holm } from '../../results/stats.ts';
+import { bonferroni, clopperPearson } from '../../results/stats.ts';
 import { detectableDistance, ratePower, seedsFor, tostPower, tPower } from '../../results/power.ts';
 import { buildTable } from '../../results/tables.ts';
 import { decide, findingVerdicts, judgeFinding, verdictBadge, type Rows } from '../../results/verdicts.ts';
@@ -118,7 +118,7 @@ test('a paired comparison finds what Welch misses: seeds shift both rows togethe
 });
 
 test('the family\'s correction turns a borderline comparison inconclusive that alone would be reproduced', (t) => {
-  t.deepEqual(holm([0.01, 0.04, 0.03]).map((p) => +p.toFixed(4)), [0.03, 0.06, 0.06]);
+  t.deepEqual(bonferroni([0.01, 0.04, 0.03]).map((p) => +p.toFixed(4)), [0.03, 0.12, 0.09]);
   // A gap of about 1 point with small per-seed noise: p ≈ 0.01 alone.
   const a = seeds5.map((s, i) => acc(s, 80 + [0.2, -0.3, 0.4, 0, -0.1][i]));
   const b = seeds5.map((s, i) => acc(s, 81 + [0.9, -1, 0.6, -0.7, 0.4][i]));
@@ -207,7 +207,7 @@ test('a comparison needs the same seeds in both rows, a spread, and every run fi
   const crashed = decide([judgeFinding(finding({ kind: 'trains', row: 'a' }), 'e', 'linear_acc', rows({ a: a.slice(0, 4) }), new Map([['a', [1004]]]))])[0];
   t.is(crashed.verdict, 'inconclusive');
   t.regex(crashed.evidence, /seed\(s\) 1004 of "a" failed \(crashed or killed\)/);
-  t.deepEqual(holm([0.01, NaN, 0.02]).map((p) => +p.toFixed(3)), [0.03, 1, 0.04], 'a p that is not a number counts as 1');
+  t.deepEqual(bonferroni([0.01, NaN, 0.02]).map((p) => +p.toFixed(3)), [0.03, 1, 0.06], 'a p that is not a number counts as 1');
 });
 
 test('a row mixing configurations, backends or commits is refused, with why', (t) => {

@@ -65,6 +65,42 @@ export class Sgd {
     });
   }
 
+  /**
+   * The momentum buffers, one per variable in order (zeros before the first step): what a
+   * checkpoint keeps of the optimizer. Read asynchronously (a GPU backend reads no other way).
+   */
+  async slots(): Promise<Float32Array[]> {
+    const held = this.accums ?? (await this.tfjsBuffers());
+    if (held.length === 0) return this.vars.map((v) => new Float32Array(v.size));
+    return Promise.all(held.map(async (t) => (await t.data()) as Float32Array));
+  }
+
+  /** Set the momentum buffers from {@link slots}' values. */
+  async restore(slots: Float32Array[]): Promise<void> {
+    if (slots.length !== this.vars.length) throw new Error(`a checkpoint holds ${slots.length} momentum buffers where the optimizer has ${this.vars.length}`);
+    const ts = slots.map((s, i) => tf.tensor(s, this.vars[i].shape));
+    try {
+      if (this.accums) this.accums.forEach((a, i) => a.assign(ts[i]));
+      else if (this.vars.length) {
+        const old = await this.tfjsBuffers();
+        const iter = tf.scalar(0, 'int32');
+        // tfjs keys its buffers by position; the names are only labels.
+        await this.opt!.setWeights([{ name: 'iter', tensor: iter }, ...ts.map((t, i) => ({ name: `${this.vars[i].name}/momentum`, tensor: t }))]);
+        iter.dispose();
+        tf.dispose(old);
+      }
+    } finally {
+      tf.dispose(ts);
+    }
+  }
+
+  /** tfjs's momentum buffers (none before its first step). */
+  private async tfjsBuffers(): Promise<tf.Tensor[]> {
+    const [iter, ...buffers] = await this.opt!.getWeights();
+    iter.tensor.dispose(); // a fresh scalar each call
+    return buffers.map((w) => w.tensor);
+  }
+
   dispose(): void {
     // tfjs's MomentumOptimizer.dispose skips its parent's, which frees the -lr scalar `c`.
     (this.opt as unknown as { c?: tf.Tensor } | null)?.c?.dispose();

@@ -45,6 +45,18 @@ export class Rng {
     return xs;
   }
 
+  /** The stream's position, for a checkpoint: `Rng.at(r.position())` continues exactly where `r` is. */
+  position(): number {
+    return this.state;
+  }
+
+  /** A stream at a saved position. */
+  static at(position: number): Rng {
+    const r = new Rng(0);
+    r.state = position >>> 0;
+    return r;
+  }
+
   /** A child stream, so that adding draws in one place does not shift another. */
   fork(salt: number): Rng {
     return new Rng((this.int(0x7fffffff) ^ Math.imul(salt + 1, 0x27d4eb2d)) >>> 0);

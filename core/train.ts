@@ -14,34 +14,12 @@ import { Rng } from './rng.ts';
 import { cosineLr, scaledLr } from './schedule.ts';
 import { trainStep } from './train-step.ts';
 import { buildTrainee } from './trainee.ts';
+import type { StateArrays, TrainSnapshot } from './checkpoint/snapshot.ts';
+import { loadVariables, variableArrays } from './checkpoint/variables.ts';
+import type { Targets } from './train-step.ts';
+import type { EpochMetrics } from './epoch-metrics.ts';
 
-/** Monitors of one epoch; epoch 0 is the randomly initialised network (kNN, and the linear probe where the config trains one). */
-export interface EpochMetrics {
-  epoch: number;
-  /** Mean training loss over the epoch's steps. */
-  loss: number;
-  /** Std over the epoch's steps of the training loss: how much it moves within an epoch (instability, Table 3d). */
-  lossStd: number;
-  /** Largest step loss of the epoch. */
-  lossMax: number;
-  /** Mean z_std over the epoch's steps; reference 1/sqrt(d). */
-  zStd: number;
-  /** kNN top-1 as a fraction, null where not evaluated. */
-  knnAcc: number | null;
-  /**
-   * Linear-probe top-1 of the random-init network (epoch 0 only, where the config trains a
-   * probe): what "learned" is judged against on the probe's metric. The run's final probe
-   * is TrainResult.linearAcc.
-   */
-  linearAcc?: number | null;
-  /** Encoder lr at the epoch's last step. */
-  lr: number;
-  seconds: number;
-  /** Share of the epoch's wall time the step loop spent waiting for augmented views. */
-  dataWaitShare: number;
-  /** Wall time of this epoch's kNN monitor (features of train and test sets, then the vote), 0 where not run; not in `seconds`. */
-  knnSeconds: number;
-}
+export type { EpochMetrics } from './epoch-metrics.ts';
 
 export interface StepInfo {
   epoch: number;
@@ -55,10 +33,23 @@ export interface TrainHooks {
   onEpoch?(m: EpochMetrics): void;
 }
 
+/** Where a run's checkpoints go: written at every epoch's end, and mid-epoch every `everyMs`. */
+export interface CheckpointSink {
+  /** Least wall time between two mid-epoch checkpoints (at a step boundary); null: at epoch ends only. */
+  everyMs: number | null;
+  /** Store the snapshot; the loop waits for it (its arrays may be the backend's own buffers). */
+  write(s: TrainSnapshot): Promise<void>;
+}
+
 export interface TrainOptions {
   hooks?: TrainHooks;
   /** Augment on the training thread instead of a worker. */
   inlineViews?: boolean;
+  checkpoint?: CheckpointSink;
+  /** Go on from this snapshot of the same configuration (and backend) instead of from step 0. */
+  resume?: TrainSnapshot;
+  /** Called with the trained network of a finished run, after its last monitor, before it is freed (to keep it). */
+  onFinished?(net: SiameseNet): Promise<void>;
 }
 
 export interface TrainResult {
@@ -96,7 +87,8 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   }
   const strategy = targetStrategy(cfg, set.n);
   const pipeline = new ViewPipeline(set, cfg.augment, fmt, opts.inlineViews ?? false);
-  const order = new Rng(cfg.seed).fork(7);
+  const r0 = opts.resume;
+  let order = r0 ? Rng.at(r0.orderRng) : new Rng(cfg.seed).fork(7);
   // Each epoch's data order reshuffles the previous one's, drawn in epoch order: a block of
   // k steps may reach into the next epoch.
   const orders = new Map<number, Int32Array>();
@@ -113,17 +105,58 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
   const request = (g: number) => pipeline.request({
     indices: batchIndices(g), views, seed: batchSeed(cfg.seed, Math.floor(g / stepsPerEpoch) + 1, g % stepsPerEpoch),
   });
-  const epochs: EpochMetrics[] = [];
+  let epochs: EpochMetrics[] = [];
   let status: TrainResult['status'] = 'finished';
+  let acc = newEpoch();
+  let g = 0;
+  // The targets of a block that a checkpoint cut, given back on resume (alternation).
+  let carried: (Targets | undefined)[] | null = null;
+  /** Everything after `g` steps; `rest`: the targets of the current block's steps still to run. */
+  const snapshot = async (rest: (Targets | undefined)[]): Promise<TrainSnapshot> => {
+    const arrays: StateArrays = await variableArrays(net.allVars);
+    (await encoderOpt.slots()).forEach((a, i) => (arrays[`momentum/encoder/${i}`] = a));
+    (await predictorOpt.slots()).forEach((a, i) => (arrays[`momentum/predictor/${i}`] = a));
+    Object.assign(arrays, strategy.save());
+    arrays['order/perm'] = perm;
+    for (const [e, o] of orders) arrays[`order/epoch/${e}`] = o;
+    for (const [j, t] of rest.entries()) {
+      for (const [v, x] of (t ?? []).entries()) if (x) arrays[`block/${j}/${v}`] = (await x.data()) as Float32Array;
+    }
+    const { started, ...sums } = acc;
+    return {
+      step: g, epochs: structuredClone(epochs), partial: { ...sums, elapsedMs: performance.now() - started },
+      orderRng: order.position(), drawn, block: rest.length ? { steps: rest.length, views: rest.map((t) => (t ? t.map((x) => x != null) : null)) } : null, arrays,
+    };
+  };
+  let lastSave = performance.now();
+  const save = async (rest: (Targets | undefined)[]) => {
+    if (!opts.checkpoint) return;
+    await opts.checkpoint.write(await snapshot(rest));
+    lastSave = performance.now();
+  };
   try {
-    const knn0 = await timed(async () => (cfg.monitor.knn.everyEpochs > 0 ? evaluateKnn(cfg, net, data, fmt) : null));
-    // The probe draws from its own Rng, so measuring it at init leaves training's stream as it was.
-    const linear0 = cfg.monitor.linear ? await evaluateLinear(cfg, net, data, fmt) : null;
-    epochs.push({
-      epoch: 0, loss: NaN, lossStd: NaN, lossMax: NaN, zStd: NaN, knnAcc: knn0.value, linearAcc: linear0, lr: 0, seconds: 0, dataWaitShare: 0, knnSeconds: knn0.seconds,
-    });
-    opts.hooks?.onEpoch?.(epochs[0]);
-    let acc = newEpoch();
+    if (r0) {
+      loadVariables(net.allVars, r0.arrays);
+      await encoderOpt.restore(numbered(r0.arrays, 'momentum/encoder', net.encoderVars.length));
+      await predictorOpt.restore(numbered(r0.arrays, 'momentum/predictor', net.predictorVars.length));
+      strategy.restore(r0.arrays);
+      drawn = r0.drawn;
+      perm = r0.arrays['order/perm'] as Int32Array;
+      for (const [k, a] of Object.entries(r0.arrays)) if (k.startsWith('order/epoch/')) orders.set(Number(k.slice(12)), a as Int32Array);
+      epochs = structuredClone(r0.epochs);
+      const { elapsedMs, ...sums } = r0.partial;
+      acc = { ...sums, started: performance.now() - elapsedMs };
+      g = r0.step;
+      carried = r0.block?.views.map((vs, j) => vs?.map((has, v) => (has ? tf.tensor2d(r0.arrays[`block/${j}/${v}`] as Float32Array, [B, net.dim]) : null))) ?? null;
+    } else {
+      const knn0 = await timed(async () => (cfg.monitor.knn.everyEpochs > 0 ? evaluateKnn(cfg, net, data, fmt) : null));
+      // The probe draws from its own Rng, so measuring it at init leaves training's stream as it was.
+      const linear0 = cfg.monitor.linear ? await evaluateLinear(cfg, net, data, fmt) : null;
+      epochs.push({
+        epoch: 0, loss: NaN, lossStd: NaN, lossMax: NaN, zStd: NaN, knnAcc: knn0.value, linearAcc: linear0, lr: 0, seconds: 0, dataWaitShare: 0, knnSeconds: knn0.seconds,
+      });
+      opts.hooks?.onEpoch?.(epochs[0]);
+    }
     const endEpoch = async (epoch: number) => {
       orders.delete(epoch);
       const due = status === 'finished' && cfg.monitor.knn.everyEpochs > 0 &&
@@ -139,20 +172,21 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
       opts.hooks?.onEpoch?.(m);
       acc = newEpoch();
     };
-    let next = request(0);
-    for (let g = 0; g < total && status === 'finished';) {
-      // A block of k mini-batches (k = 1 but for alternation): fetched, given targets, then stepped through.
-      const k = strategy.blockSize(total - g, stepsPerEpoch);
+    let next = g < total ? request(g) : null;
+    while (g < total && status === 'finished') {
+      // A block of k mini-batches (k = 1 but for alternation): fetched, given targets, then
+      // stepped through; a block a checkpoint cut goes on with the targets it saved.
+      const k = carried?.length ?? strategy.blockSize(total - g, stepsPerEpoch);
       const block: TargetBatch[] = [];
       for (let j = 0; j < k; j++) {
         const tw = performance.now();
-        const arrays = await next;
+        const arrays = await next!;
         acc.waitMs += performance.now() - tw;
         if (g + j + 1 < total) next = request(g + j + 1);
         block.push({ views: arrays.map((a) => tf.tensor4d(a, [B, fmt.size, fmt.size, fmt.channels])), indices: batchIndices(g + j) });
       }
-      const targets = await strategy.prepare(net, block);
-      for (let j = 0; j < k; j++, g++) {
+      const targets = carried ?? await strategy.prepare(net, block);
+      for (let j = 0; j < k; j++) {
         const epoch = Math.floor(g / stepsPerEpoch) + 1, s = g % stepsPerEpoch;
         if (status === 'finished') {
           acc.lr = cosineLr(peak, g, total, warmup);
@@ -172,18 +206,38 @@ export async function train(cfg: TrainConfig, data: Dataset, opts: TrainOptions 
           }
         }
         tf.dispose(block[j].views);
-        if (status === 'finished' && s === stepsPerEpoch - 1) await endEpoch(epoch);
+        g++;
+        if (status !== 'finished') continue;
+        if (s === stepsPerEpoch - 1) {
+          await endEpoch(epoch);
+          await save(targets.slice(j + 1));
+        } else if (opts.checkpoint?.everyMs != null && performance.now() - lastSave >= opts.checkpoint.everyMs) {
+          await save(targets.slice(j + 1));
+        }
       }
       strategy.release();
+      if (carried) carried.forEach((t) => tf.dispose((t ?? []).filter((x): x is tf.Tensor2D => x != null)));
+      carried = null;
     }
-    if (status === 'diverged') await next.catch(() => undefined);
+    if (status === 'diverged') await next?.catch(() => undefined);
     const linearAcc = status === 'finished' && cfg.monitor.linear ? await evaluateLinear(cfg, net, data, fmt) : null;
+    if (status === 'finished') await opts.onFinished?.(net);
     return { status, epochs, zStdReference: zStdReference(net.dim), linearAcc, seconds: (performance.now() - t0) / 1000 };
   } finally {
+    if (carried) carried.forEach((t) => tf.dispose((t ?? []).filter((x): x is tf.Tensor2D => x != null)));
     strategy.release();
     await pipeline.close();
     trainee.dispose();
   }
+}
+
+/** `prefix/0` … `prefix/(n-1)` of a snapshot, each required. */
+function numbered(arrays: StateArrays, prefix: string, n: number): Float32Array[] {
+  return Array.from({ length: n }, (_, i) => {
+    const a = arrays[`${prefix}/${i}`];
+    if (!(a instanceof Float32Array)) throw new Error(`the checkpoint lacks ${prefix}/${i}`);
+    return a;
+  });
 }
 
 /**

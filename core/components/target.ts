@@ -5,6 +5,7 @@ import { l2normalize } from '../ops.ts';
 import { Rng } from '../rng.ts';
 import { encode, type SiameseNet } from '../nets/siamese.ts';
 import type { Targets } from '../train-step.ts';
+import type { StateArrays } from '../checkpoint/snapshot.ts';
 import { lossLayout } from './loss.ts';
 
 /** One mini-batch as the loop hands it over: its views and which training images they are. */
@@ -27,6 +28,10 @@ export interface TargetStrategy {
   /** Targets per batch of the block (undefined: sg(z) of the step itself). Tensors live until release(). */
   prepare(net: SiameseNet, block: TargetBatch[]): Promise<(Targets | undefined)[]>;
   release(): void;
+  /** The strategy's own state for a checkpoint (the moving average's bank), named `target/...`. */
+  save(): StateArrays;
+  /** Take back what {@link save} gave. */
+  restore(arrays: StateArrays): void;
 }
 
 /** eta = F(view) with theta fixed: no gradient, batch-statistics BN that leaves the running averages alone. */
@@ -39,7 +44,10 @@ function targetViews(cfg: TrainConfig): number[] {
   return [...new Set(lossLayout(cfg.loss).terms.map((t) => t.target))];
 }
 
-const simsiam: TargetStrategy = { blockSize: () => 1, prepare: async (_, block) => block.map(() => undefined), release: () => {} };
+/** Nothing to keep: the loop itself checkpoints a block's cached targets (core/train.ts). */
+const stateless = { save: () => ({}), restore: () => {} };
+
+const simsiam: TargetStrategy = { blockSize: () => 1, prepare: async (_, block) => block.map(() => undefined), release: () => {}, ...stateless };
 
 /**
  * Sec. 5.2 multi-step alternation: eta for all k mini-batches of a block, computed with
@@ -62,6 +70,7 @@ function alternation(cfg: TrainConfig, every: number | 'epoch'): TargetStrategy 
       tf.dispose(held);
       held = [];
     },
+    ...stateless,
   };
 }
 
@@ -143,6 +152,15 @@ function movingAverage(cfg: TrainConfig, spec: { momentum: number; init: 'first'
     release() {
       tf.dispose(held);
       held = [];
+    },
+    save: () => ({ 'target/bank': bank.rows, 'target/seen': bank.seen }),
+    restore(arrays) {
+      const rows = arrays['target/bank'], seen = arrays['target/seen'];
+      if (!(rows instanceof Float32Array) || rows.length !== bank.rows.length || !(seen instanceof Uint8Array) || seen.length !== bank.seen.length) {
+        throw new Error('the checkpoint holds no moving-average bank of this size');
+      }
+      bank.rows.set(rows);
+      bank.seen.set(seen);
     },
   };
 }

@@ -9,7 +9,8 @@ let counter = 0;
 
 /** A uniquely named variable: optimizers key their momentum slots by name. */
 export function variable(name: string, values: Float32Array, shape: number[], trainable = true): tf.Variable {
-  return tf.variable(tf.tensor(values, shape), trainable, `${name}#${counter++}`);
+  // tf.variable shares the tensor's data: the tensor itself is freed, or it outlives the variable.
+  return tf.tidy(() => tf.variable(tf.tensor(values, shape), trainable, `${name}#${counter++}`));
 }
 
 /** U(-1/sqrt(fanIn), 1/sqrt(fanIn)): nn.Linear's default (Kaiming-uniform, a=sqrt(5)), weights and bias. */

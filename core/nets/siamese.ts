@@ -21,6 +21,8 @@ export interface SiameseNet {
   encoderVars: tf.Variable[];
   /** Updated by the predictor optimizer; empty for `none` and `frozen`. */
   predictorVars: tf.Variable[];
+  /** Every variable of every part, trained or not (BN running statistics, a frozen predictor): what a checkpoint holds. */
+  allVars: tf.Variable[];
   dispose(): void;
 }
 
@@ -41,7 +43,7 @@ export function buildSiamese(cfg: TrainConfig, inChannels: number): SiameseNet {
   const { net, featureDim } = backbone(cfg.backbone, inChannels, rng.fork(1));
   const proj = projector(cfg.projector, featureDim, cfg.bn, rng.fork(2));
   const pred = predictor(cfg.predictor, cfg.projector.dim, cfg.bn, rng.fork(3));
-  const all = [net, proj, ...(pred ? [pred] : [])];
+  const allVars = [net, proj, ...(pred ? [pred] : [])].flatMap((m) => [...m.trainable, ...m.state]);
   return {
     backbone: net,
     projector: proj,
@@ -50,7 +52,8 @@ export function buildSiamese(cfg: TrainConfig, inChannels: number): SiameseNet {
     featureDim,
     encoderVars: [...net.trainable, ...proj.trainable],
     predictorVars: cfg.predictor.kind === 'mlp' && pred ? pred.trainable : [],
-    dispose: () => all.forEach((m) => [...m.trainable, ...m.state].forEach((v) => v.dispose())),
+    allVars,
+    dispose: () => allVars.forEach((v) => v.dispose()),
   };
 }
 

@@ -29,6 +29,7 @@ import { RemoteExecutor } from '../runner/bullmq/remote-executor.ts';
 import { startWorker } from '../runner/bullmq/worker.ts';
 import { installShutdown, onShutdown } from '../runner/shutdown.ts';
 import { describeUserError } from '../runner/user-error.ts';
+import { KEEP_POLICIES, type KeepPolicy } from '../runner/checkpoint/cell-files.ts';
 
 const backendOption = () => new Option('-b, --backend <name>', 'compute backend').choices(['auto', ...BACKENDS]).default('auto');
 const dbOption = () => new Option('--db <file>', 'results database (SQLite)').default('results.db');
@@ -52,6 +53,7 @@ function collect(v: string, acc: string[]): string[] {
 interface RunOpts {
   preset?: PresetName; set: string[]; seeds?: number[]; workers: number; db: string; backend: BackendChoice;
   force?: boolean; dryRun?: boolean; verbose?: boolean; executor: 'local' | 'bullmq'; redis?: string; queue: string;
+  checkpointDir?: string; checkpointEvery?: number; keep: KeepPolicy;
 }
 
 /** The options of every command that sweeps cells: where and how they run. */
@@ -65,7 +67,16 @@ function sweepOptions(cmd: Command): Command {
     .addOption(new Option('--executor <kind>', 'where cells run: local processes, or BullMQ workers on Redis').choices(['local', 'bullmq']).default('local'))
     .option('--redis <url>', 'Redis for --executor bullmq: redis://host:6379 or unix:///path/redis.sock')
     .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
-    .option('--dry-run', 'list the cells, their state, steps and estimated time here, and the sweep\'s; run nothing');
+    .option('--dry-run', 'list the cells, their state, steps and estimated time here, and the sweep\'s; run nothing')
+    .option('--checkpoint-dir <dir>', 'where running cells checkpoint and finished ones keep their network (default: beside the database, <db>.checkpoints/)')
+    .option('--checkpoint-every <minutes>', 'also checkpoint mid-epoch, at most this often (default: at each epoch\'s end only)', positiveNumber)
+    .addOption(new Option('--keep <what>', 'what a finished cell keeps: its encoder (to export or evaluate), all (its whole final state), or none').choices([...KEEP_POLICIES]).default('encoder'));
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
+  return n;
 }
 
 export /**

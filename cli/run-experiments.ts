@@ -11,6 +11,7 @@ import { isStopping } from '../runner/shutdown.ts';
 import { openStore } from '../runner/store/open.ts';
 import { runSweep } from '../runner/sweep.ts';
 import { buildTable, type PaperTable } from '../results/tables.ts';
+import type { KeepPolicy } from '../runner/checkpoint/cell-files.ts';
 
 export interface RunExperimentsOptions extends GridOptions {
   workers: number;
@@ -25,6 +26,9 @@ export interface RunExperimentsOptions extends GridOptions {
   rowsOf?: (spec: ExperimentSpec) => string[] | undefined;
   /** The registered plan being run, recorded on each run. */
   planHash?: string | null;
+  checkpointDir?: string;
+  checkpointEvery?: number;
+  keep?: KeepPolicy;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { BackendChoice } from '../core/backend.ts';
 import { zStdReference } from '../core/eval/z-reference.ts';
 import type { EpochMetrics } from '../core/train.ts';
 import type { MetricName } from '../experiments/spec.ts';
-import type { CellMessage } from './cell-protocol.ts';
+import type { CellMessage, CheckpointPolicy } from './cell-protocol.ts';
+import { CheckpointWriteFailure } from './checkpoint/failure.ts';
 import type { QueuedCell } from './claims.ts';
 import type { CellHandle, Executor } from './executor.ts';
 import { epochLine, pct } from './format.ts';
@@ -23,6 +24,8 @@ export interface CellRunContext {
   summary: SweepSummary;
   /** Print the cell's monitors per epoch. */
   verbose: boolean;
+  /** How cells checkpoint and what they keep. */
+  checkpoints: CheckpointPolicy & { dir: string | null };
   /** The cells running now, by run id, for the heartbeat and shutdown. */
   active: Map<number, CellHandle & { lost: boolean }>;
   /** Stop the sweep on a failed write to the store (rethrows anything else); `halted` then holds why. */
@@ -77,6 +80,7 @@ class CellRecorder {
   lastLoss: number | null = null;
   lastKnn: number | null = null;
   status: 'finished' | 'diverged' | 'failed' = 'failed';
+  private resumedAtStep = 0;
   handle!: CellHandle & { lost: boolean };
   private readonly started = Date.now();
 
@@ -105,7 +109,25 @@ class CellRecorder {
         this.lastStep = (m.epoch - 1) * m.stepsPerEpoch + m.step;
         this.stepsPerEpoch = m.stepsPerEpoch;
         this.lastLoss = m.loss;
-        return progress.update(run.id, { label: this.label, epoch: m.epoch, epochs: cell.config.epochs, step: m.step, stepsPerEpoch: m.stepsPerEpoch, loss: m.loss, startedMs: this.started });
+        return progress.update(run.id, {
+          label: this.label, epoch: m.epoch, epochs: cell.config.epochs, step: m.step, stepsPerEpoch: m.stepsPerEpoch, loss: m.loss, startedMs: this.started, resumedAtStep: this.resumedAtStep,
+        });
+      case 'resumed':
+        // Whatever an earlier process stored past the checkpoint is replaced: no epoch counts twice.
+        this.stepsPerEpoch = m.stepsPerEpoch;
+        this.lastStep = this.resumedAtStep = m.step;
+        this.owned(store.replaceMetrics(run.id, owner, m.epochs.flatMap((e) => epochPoints(e, e.epoch * m.stepsPerEpoch))));
+        this.owned(store.setCheckpoint(run.id, owner, m.epoch));
+        this.lastKnn = [...m.epochs].reverse().find((e) => e.knnAcc != null)?.knnAcc ?? null;
+        return progress.log(`resuming ${this.label} from epoch ${m.epoch}${m.step % m.stepsPerEpoch ? ` (step ${m.step % m.stepsPerEpoch} of epoch ${m.epoch + 1})` : ''}`);
+      case 'fresh':
+        return progress.log(`${this.label}: ${m.reason}; starting from step 0`);
+      case 'checkpoint':
+        this.owned(store.setCheckpoint(run.id, owner, m.epoch));
+        if (this.ctx.verbose) progress.log(`${this.label}: checkpoint at step ${m.step} (${(m.bytes / 2 ** 20).toFixed(1)} MiB in ${m.seconds.toFixed(2)} s)`);
+        return;
+      case 'checkpoint-failed':
+        return this.ctx.fail(new CheckpointWriteFailure(m.message));
       case 'epoch':
         this.owned(store.logMetrics(run.id, owner, epochPoints(m.metrics, this.lastStep)));
         if (this.ctx.verbose) progress.log(`${this.label}: ${epochLine(m.metrics, zStdReference(cell.config.projector.dim))}`);
@@ -118,6 +140,7 @@ class CellRecorder {
       case 'done':
         if (m.linearAcc != null) this.owned(store.logMetrics(run.id, owner, [{ name: 'linear_acc' as MetricName, epoch: cell.config.epochs, step: this.lastStep, value: m.linearAcc }]));
         this.status = m.status;
+        if (m.kept) this.owned(store.setKept(run.id, owner, m.kept));
         return this.owned(store.finish(run.id, owner, m.status));
       case 'error':
         return;
@@ -135,7 +158,7 @@ export async function runCell(ctx: CellRunContext, item: QueuedCell): Promise<vo
   const { cell, run } = item;
   const label = cellLabel(cell);
   const rec = new CellRecorder(ctx, item, label);
-  rec.handle = { ...ctx.executor.run(cell, ctx.backend, { onMessage: (m) => rec.onMessage(m) }, ctx.threads), lost: false };
+  rec.handle = { ...ctx.executor.run(cell, ctx.backend, { onMessage: (m) => rec.onMessage(m) }, ctx.threads, ctx.checkpoints), lost: false };
   ctx.active.set(run.id, rec.handle);
   const outcome = await rec.handle.done;
   ctx.active.delete(run.id);

@@ -3,6 +3,8 @@ import { loadDataset } from '../core/data/load.ts';
 import { train } from '../core/train.ts';
 import type { CellJob, CellMessage } from './cell-protocol.ts';
 import { knnModelled } from './estimate.ts';
+import { CellCheckpoints } from './checkpoint/in-cell.ts';
+import { runEnvironment } from './environment.ts';
 
 // One cell per process: it trains, reports over IPC, and exits. The coordinator owns the database.
 const send = (m: CellMessage) => process.send!(m);
@@ -70,8 +72,14 @@ process.once('message', async (job: CellJob) => {
       return finish();
     }
     const backend = await useBackend(job.backend);
-    send({ type: 'started', backend: backend.name, device: backendDevice(backend) });
+    const device = backendDevice(backend);
+    send({ type: 'started', backend: backend.name, device });
     const data = loadDataset(job.config.data);
+    const env = runEnvironment();
+    const ck = job.checkpoint
+      ? new CellCheckpoints(job.checkpoint, { cell: job.checkpoint.cell, backend: backend.name, device, version: env.packageVersion, commit: env.gitCommit }, job.config,
+        Math.floor(data.train.n / job.config.batchSize), send)
+      : null;
     let lastStep = 0;
     const result = await train(job.config, data, {
       hooks: {
@@ -85,8 +93,13 @@ process.once('message', async (job: CellJob) => {
         },
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),
       },
+      checkpoint: ck?.sink(),
+      resume: ck?.resume ?? undefined,
+      onFinished: ck ? (net) => ck.keepEncoder(net, data.train.channels) : undefined,
     });
-    send({ type: 'done', status: result.status, linearAcc: result.linearAcc, seconds: result.seconds });
+    const kept = ck?.settle(result) ?? null;
+    send({ type: 'done', status: result.status, linearAcc: result.linearAcc, seconds: result.seconds, kept });
+    ck?.cleanUp();
   } catch (err) {
     send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
   }

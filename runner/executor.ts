@@ -1,4 +1,5 @@
 import type { BackendChoice } from '../core/backend.ts';
+import type { CheckpointPolicy } from './cell-protocol.ts';
 import type { Cell } from './grid.ts';
 import { runCellProcess, type CellHandlers, type CellOutcome } from './local-executor.ts';
 
@@ -16,12 +17,13 @@ export interface Executor {
   describe(slots: number): string;
   /** How many cells run at once, given the pending cells and the --workers asked for. */
   slots(pending: number, workers: number): number;
-  run(cell: Cell, backend: BackendChoice, h: CellHandlers, threads: number): CellHandle;
+  /** `checkpoints`: the sweep's policy; `dir` null where the executor's workers choose their own. */
+  run(cell: Cell, backend: BackendChoice, h: CellHandlers, threads: number, checkpoints: CheckpointPolicy & { dir: string | null }): CellHandle;
 }
 
 /** Each cell in a child process of this machine. */
 export const localExecutor: Executor = {
   describe: (slots) => `on ${slots} worker(s)`,
   slots: (pending, workers) => Math.min(workers, pending),
-  run: (cell, backend, h, threads) => runCellProcess(cell.config, backend, h, threads),
+  run: (cell, backend, h, threads, ck) => runCellProcess(cell.config, backend, h, threads, ck.dir ? { ...ck, dir: ck.dir, cell: cell.hash } : null),
 };

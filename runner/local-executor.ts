@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import type { BackendChoice } from '../core/backend.ts';
 import type { TrainConfig } from '../core/config.ts';
-import type { Calibration, CellJob, CellMessage } from './cell-protocol.ts';
+import type { Calibration, CellJob, CellMessage, CheckpointJob } from './cell-protocol.ts';
 
 const WORKER = new URL('./cell-worker.mjs', import.meta.url);
 
@@ -21,9 +21,9 @@ export interface CellOutcome {
  * or a signal becomes a `crashed` outcome with the exit code; it never rejects.
  */
 export function runCellProcess(
-  config: TrainConfig, backend: BackendChoice, h: CellHandlers, threads = 1,
+  config: TrainConfig, backend: BackendChoice, h: CellHandlers, threads = 1, checkpoint: CheckpointJob | null = null,
 ): { done: Promise<CellOutcome>; kill(): void } {
-  return forkCell({ type: 'run', config, backend }, h, threads);
+  return forkCell({ type: 'run', config, backend, checkpoint }, h, threads);
 }
 
 /** Time the start of a cell's training in a child process (see cell-worker's calibrate); rejects with why it failed. */

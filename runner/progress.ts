@@ -9,6 +9,8 @@ export interface CellProgress {
   stepsPerEpoch: number;
   loss: number | null;
   startedMs: number;
+  /** Steps a resumed cell had done before this process started it: the ETA counts only steps since. */
+  resumedAtStep?: number;
 }
 
 export function fmtDuration(s: number): string {
@@ -53,7 +55,8 @@ export class SweepProgress {
     if (!this.multi) return;
     const f = fraction(p);
     const elapsed = (Date.now() - p.startedMs) / 1000;
-    const eta = f > 0 ? fmtDuration((elapsed * (1 - f)) / f) : '?';
+    const total = p.epochs * p.stepsPerEpoch, done = f * total, since = done - (p.resumedAtStep ?? 0);
+    const eta = since > 0 ? fmtDuration((elapsed * (total - done)) / since) : '?';
     const width = 20, filled = Math.round(f * width);
     const text = `  ${p.label.padEnd(34).slice(0, 34)} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ` +
       `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss == null ? '-' : p.loss.toFixed(4)} ETA ${eta}`;

@@ -11,6 +11,17 @@ import { SweepProgress } from './progress.ts';
 import { onShutdown } from './shutdown.ts';
 import { DONE_STATUSES, type Claimant, type RunStore } from './store/run-store.ts';
 import type { SweepSummary } from './sweep-summary.ts';
+import { defaultCheckpointDir, type KeepPolicy } from './checkpoint/cell-files.ts';
+import type { CheckpointPolicy } from './cell-protocol.ts';
+
+/** The sweep's checkpoint policy; no directory for an in-memory store or where remote workers choose. */
+export function checkpointPolicy(opts: SweepOptions): CheckpointPolicy & { dir: string | null } {
+  const local = opts.checkpointDir ?? (opts.db && opts.db !== ':memory:' ? defaultCheckpointDir(opts.db) : null);
+  return {
+    dir: opts.remote ? null : local, everyMs: opts.checkpointEvery != null ? opts.checkpointEvery * 60_000 : null,
+    keep: opts.keep ?? 'encoder', resume: !opts.force,
+  };
+}
 
 const HEARTBEAT_MS = 5_000;
 
@@ -24,6 +35,12 @@ export interface SweepOptions extends GridOptions {
   remote?: Executor;
   /** The database as the user named it, for messages. */
   db?: string;
+  /** Where checkpoints go (default beside the database; a remote worker uses its own). */
+  checkpointDir?: string;
+  /** Mid-epoch checkpoints at most this often (minutes); default at epoch ends only. */
+  checkpointEvery?: number;
+  /** What a finished cell keeps of its network (default its encoder). */
+  keep?: KeepPolicy;
   /** The registered plan the sweep runs, recorded on each run it claims. */
   planHash?: string | null;
   out?: NodeJS.WriteStream;
@@ -96,7 +113,7 @@ export async function runSweep(spec: ExperimentSpec, store: RunStore, opts: Swee
   if (pending.length === 0) return summary;
   const progress = new SweepProgress(pending.length, out);
   const ctx: CellRunContext = {
-    store, owner: me.owner, executor, backend: opts.backend, threads: threadsPerCell(slots), progress, summary,
+    store, owner: me.owner, executor, backend: opts.backend, checkpoints: checkpointPolicy(opts), threads: threadsPerCell(slots), progress, summary,
     verbose: !!opts.verbose || pending.length === 1, active: new Map(), halted: null, fail: () => {},
   };
   ctx.fail = failer(ctx, opts.db ?? 'the results database');

@@ -59,6 +59,13 @@ export interface ClaimRule {
   force?: boolean;
 }
 
+/** What a finished cell kept of its network: the encoder (backbone + projector), or its whole final state; a file on the run's host. */
+export interface KeptNetwork {
+  kind: 'encoder' | 'all';
+  file: string;
+  bytes: number;
+}
+
 export interface Run extends CellRecord, RunEnvironment {
   id: number;
   status: RunStatus;
@@ -76,6 +83,9 @@ export interface Run extends CellRecord, RunEnvironment {
   heartbeatAt: Date | null;
   finishedAt: Date | null;
   error: string | null;
+  /** The epoch of the latest checkpoint while the cell runs (where a resume would start). */
+  checkpointEpoch: number | null;
+  kept: KeptNetwork | null;
 }
 
 /** Per experiment: how many cells in each state, and when anything last happened. */
@@ -118,6 +128,9 @@ export interface RunSummary {
   config: unknown;
   /** Why the row cannot be read (a damaged JSON column), null when it can; a damaged run has no axes or config. */
   damaged: string | null;
+  cellHash: string;
+  checkpointEpoch: number | null;
+  kept: KeptNetwork | null;
 }
 
 export interface MetricPoint {
@@ -165,6 +178,10 @@ export interface RunStore {
   reuse(runId: number, owner: string, from: Run): boolean;
   /** Record the backend the owner's cell process loaded, and what it runs on. */
   setBackend(runId: number, owner: string, backend: string, device?: string | null): boolean;
+  /** Record the epoch of the owner's cell's latest checkpoint. */
+  setCheckpoint(runId: number, owner: string, epoch: number): boolean;
+  /** Record what the owner's cell kept of its network (null: nothing). */
+  setKept(runId: number, owner: string, kept: KeptNetwork | null): boolean;
   /** Refresh the heartbeat of the owner's running runs; returns the ids another owner has taken. */
   heartbeat(runIds: number[], owner: string): number[];
   logMetrics(runId: number, owner: string, points: MetricPoint[]): boolean;

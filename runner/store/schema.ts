@@ -34,6 +34,12 @@ export const runs = sqliteTable('runs', {
   reusedFrom: integer('reused_from'),
   /** The registered plan (results/plan) the run was claimed under, by its hash; null outside a plan. */
   planHash: text('plan_hash'),
+  /** The epoch of the running cell's latest checkpoint (what a resume would start from), null before its first. */
+  checkpointEpoch: integer('checkpoint_epoch'),
+  /** What a finished cell kept of its network ('encoder' or 'all'), the file and its size; null: nothing. */
+  kept: text('kept', { enum: ['encoder', 'all'] }),
+  keptFile: text('kept_file'),
+  keptBytes: integer('kept_bytes'),
   queuedAt: integer('queued_at', { mode: 'timestamp_ms' }).notNull(),
   startedAt: integer('started_at', { mode: 'timestamp_ms' }),
   heartbeatAt: integer('heartbeat_at', { mode: 'timestamp_ms' }),

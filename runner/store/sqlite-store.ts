@@ -7,7 +7,7 @@ import type { MetricName } from '../../experiments/spec.ts';
 import { DamagedRowError } from './failure.ts';
 import {
   RUN_STATUSES, RunNotFoundError, type CellRecord, type Claimant, type ClaimRule, type ExperimentRecord, type ExperimentSummary, type MetricPoint, type Run,
-  type RunEnvironment, type RunQuery, type RunStatus, type RunStore, type RunSummary, type StoredPlan,
+  type KeptNetwork, type RunEnvironment, type RunQuery, type RunStatus, type RunStore, type RunSummary, type StoredPlan,
 } from './run-store.ts';
 import * as schema from './schema.ts';
 
@@ -33,7 +33,12 @@ function toRun(r: Row): Run {
     seed: r.seed, preset: r.preset, config: parseColumn(r.configJson, `run ${r.id}`, 'config_json'), status: r.status, backend: r.backend, device: r.device,
     packageVersion: r.packageVersion, gitCommit: r.gitCommit, host: r.host, pid: r.pid ?? 0, owner: r.owner, reusedFrom: r.reusedFrom, planHash: r.planHash,
     queuedAt: r.queuedAt, startedAt: r.startedAt, heartbeatAt: r.heartbeatAt, finishedAt: r.finishedAt, error: r.error,
+    checkpointEpoch: r.checkpointEpoch, kept: keptOf(r),
   };
+}
+
+function keptOf(r: Pick<Row, 'kept' | 'keptFile' | 'keptBytes'>): KeptNetwork | null {
+  return r.kept && r.keptFile ? { kind: r.kept, file: r.keptFile, bytes: r.keptBytes ?? 0 } : null;
 }
 
 function encodeValue(v: number): { value: number | null; nonFinite: 'nan' | 'inf' | '-inf' | null } {
@@ -110,7 +115,7 @@ export class SqliteStore implements RunStore {
       const won = this.db.update(r).set({
         status: 'running', owner: by.owner, planHash: by.planHash ?? null, reusedFrom: null, backend: null, device: null, startedAt: now, heartbeatAt: now, finishedAt: null, error: null,
         packageVersion: by.packageVersion, gitCommit: by.gitCommit, host: by.host, pid: by.pid,
-        finalLoss: null, finalZStd: null, finalKnnAcc: null, finalLinearAcc: null,
+        finalLoss: null, finalZStd: null, finalKnnAcc: null, finalLinearAcc: null, checkpointEpoch: null, kept: null, keptFile: null, keptBytes: null,
       }).where(and(eq(r.id, runId), or(
         inArray(r.status, ['queued', 'interrupted']),
         and(eq(r.status, 'running'), lt(r.heartbeatAt, new Date(now.getTime() - rule.staleMs))),
@@ -146,6 +151,7 @@ export class SqliteStore implements RunStore {
       // The copy is the source's result: it keeps the backend, device and code that computed it.
       this.db.update(schema.runs).set({
         backend: from.backend, device: from.device, reusedFrom: from.id, gitCommit: from.gitCommit, packageVersion: from.packageVersion, host: from.host,
+        kept: from.kept?.kind ?? null, keptFile: from.kept?.file ?? null, keptBytes: from.kept?.bytes ?? null,
       }).where(this.owned(runId, owner)).run();
       return this.finish(runId, owner, from.status as 'finished' | 'diverged');
     }).immediate();
@@ -153,6 +159,15 @@ export class SqliteStore implements RunStore {
 
   setBackend(runId: number, owner: string, backend: string, device: string | null = null): boolean {
     return this.db.update(schema.runs).set({ backend, device }).where(this.owned(runId, owner)).run().changes === 1;
+  }
+
+  setCheckpoint(runId: number, owner: string, epoch: number): boolean {
+    return this.db.update(schema.runs).set({ checkpointEpoch: epoch }).where(this.owned(runId, owner)).run().changes === 1;
+  }
+
+  setKept(runId: number, owner: string, kept: KeptNetwork | null): boolean {
+    return this.db.update(schema.runs).set({ kept: kept?.kind ?? null, keptFile: kept?.file ?? null, keptBytes: kept?.bytes ?? null })
+      .where(this.owned(runId, owner)).run().changes === 1;
   }
 
   heartbeat(runIds: number[], owner: string): number[] {
@@ -285,8 +300,10 @@ export class SqliteStore implements RunStore {
       startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error, preset: r.preset,
       finalLoss: r.finalLoss, finalZStd: r.finalZStd, finalKnnAcc: r.finalKnnAcc, finalLinearAcc: r.finalLinearAcc,
       backend: r.backend, device: r.device, gitCommit: r.gitCommit, planHash: r.planHash, reusedFrom: r.reusedFrom, configJson: r.configJson,
+      checkpointEpoch: r.checkpointEpoch, keptKind: r.kept, keptFile: r.keptFile, keptBytes: r.keptBytes, cellHash: r.cellHash,
     }).from(r).where(eq(r.experiment, experiment)).orderBy(r.id).all()
-      .map(({ axesJson, configJson, ...x }) => {
+      .map(({ axesJson, configJson, keptKind, keptFile, keptBytes, ...y }) => {
+        const x = { ...y, kept: keptOf({ kept: keptKind, keptFile, keptBytes }) };
         // A damaged row still lists, marked, so that the others render.
         try {
           const config = parseColumn(configJson, `run ${x.id}`, 'config_json') as { projector?: { dim?: number }; similarity?: { kind?: string } };

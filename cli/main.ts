@@ -243,11 +243,12 @@ Examples:
     .option('-c, --concurrency <n>', 'cells at once on this machine', integer(1), 1)
     .addOption(new Option('-b, --backend <name>', 'compute backend of this machine (default: what each job asks)').choices(['auto', ...BACKENDS]))
     .option('--lock-ms <ms>', 'job lock: a worker silent this long has its job taken up by another', integer(1000), 30_000)
-    .action(async (opts: { redis: string; queue: string; concurrency: number; backend?: BackendChoice; lockMs: number }) => {
+    .option('--checkpoint-dir <dir>', 'where this machine\'s cells checkpoint and keep their networks; share it (NFS) so that a worker taking over a stalled job resumes it', 'simsiam-checkpoints')
+    .action(async (opts: { redis: string; queue: string; concurrency: number; backend?: BackendChoice; lockMs: number; checkpointDir: string }) => {
       await checkRedis(opts.redis);
       const worker = startWorker({ ...opts });
       onShutdown(() => worker.stop());
-      process.stdout.write(`worker on ${opts.redis} queue '${opts.queue}', concurrency ${opts.concurrency}; Ctrl-C puts its running cells back in the queue and stops\n`);
+      process.stdout.write(`worker on ${opts.redis} queue '${opts.queue}', concurrency ${opts.concurrency}, checkpoints in ${path.resolve(opts.checkpointDir)}; Ctrl-C puts its running cells back in the queue and stops\n`);
     });
 
   program.command('dashboard')

@@ -6,7 +6,7 @@ import type { CellMessage, CheckpointPolicy } from './cell-protocol.ts';
 import { CheckpointWriteFailure } from './checkpoint/failure.ts';
 import type { QueuedCell } from './claims.ts';
 import type { CellHandle, Executor } from './executor.ts';
-import { epochLine, pct } from './format.ts';
+import { epochLine, fmtBytes, pct } from './format.ts';
 import type { SweepProgress } from './progress.ts';
 import { isStopping } from './shutdown.ts';
 import type { MetricPoint, RunStore } from './store/run-store.ts';
@@ -124,7 +124,7 @@ class CellRecorder {
         return progress.log(`${this.label}: ${m.reason}; starting from step 0`);
       case 'checkpoint':
         this.owned(store.setCheckpoint(run.id, owner, m.epoch));
-        if (this.ctx.verbose) progress.log(`${this.label}: checkpoint at step ${m.step} (${(m.bytes / 2 ** 20).toFixed(1)} MiB in ${m.seconds.toFixed(2)} s)`);
+        if (this.ctx.verbose) progress.log(`${this.label}: checkpoint at step ${m.step} (${fmtBytes(m.bytes)} in ${m.seconds.toFixed(2)} s)`);
         return;
       case 'checkpoint-failed':
         return this.ctx.fail(new CheckpointWriteFailure(m.message));

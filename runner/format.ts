@@ -19,3 +19,11 @@ export function epochLine(m: EpochMetrics, zRef: number): string {
     `data wait ${pct(m.dataWaitShare)}`,
   ].join('  ');
 }
+
+/** A size in the unit that reads best: 15.5 KiB, 148.2 MiB, 1.2 GiB. */
+export function fmtBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  for (; n >= 1024 && i < units.length - 1; i++) n /= 1024;
+  return `${i ? n.toFixed(1) : n} ${units[i]}`;
+}

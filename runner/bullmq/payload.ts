@@ -3,6 +3,9 @@ import { BACKENDS } from '../../core/backend.ts';
 import type { TrainConfig } from '../../core/config.ts';
 import type { EpochMetrics } from '../../core/train.ts';
 import { validateConfig } from '../../experiments/validate.ts';
+import { KEEP_POLICIES } from '../checkpoint/cell-files.ts';
+import type { CheckpointPolicy } from '../cell-protocol.ts';
+import type { KeptNetwork } from '../store/run-store.ts';
 
 /** A cell as a job: everything a worker needs, nothing it must look up. */
 export interface CellPayload {
@@ -10,6 +13,8 @@ export interface CellPayload {
   cellHash: string;
   config: TrainConfig;
   backend: (typeof BACKENDS)[number] | 'auto';
+  /** The sweep's checkpoint policy; the worker puts the files in its own --checkpoint-dir. */
+  checkpoint: CheckpointPolicy;
 }
 
 /** What a worker hands back: kept in Redis until the coordinator has stored it. */
@@ -20,6 +25,8 @@ export interface CellReturn {
   epochs: EpochMetrics[];
   linearAcc: number | null;
   seconds: number;
+  /** What the cell kept, on the worker's machine. */
+  kept?: KeptNetwork | null;
 }
 
 /** Job progress: the latest step for the display, and every epoch's monitors so far for the database. */
@@ -32,6 +39,9 @@ const payloadSchema = z.strictObject({
   cellHash: z.string().regex(/^[0-9a-f]{16}$/),
   config: z.unknown(),
   backend: z.enum(['auto', ...BACKENDS]),
+  // Jobs queued by an older coordinator carry none: epoch-end checkpoints, the encoder kept.
+  checkpoint: z.strictObject({ everyMs: z.number().positive().nullable(), keep: z.enum(KEEP_POLICIES), resume: z.boolean() })
+    .default({ everyMs: null, keep: 'encoder', resume: true }),
 });
 
 /** Job id of a cell: re-adding the same cell never makes a second job. */

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { BackendChoice } from '../../core/backend.ts';
 import type { Cell } from '../grid.ts';
+import type { CheckpointPolicy } from '../cell-protocol.ts';
 import type { CellHandle, Executor } from '../executor.ts';
 import type { CellHandlers, CellOutcome } from '../local-executor.ts';
 import { bullConnection } from './connection.ts';
@@ -33,9 +34,11 @@ export class RemoteExecutor implements Executor {
     return pending;
   }
 
-  run(cell: Cell, backend: BackendChoice, h: CellHandlers): CellHandle & { acknowledge(): Promise<void> } {
+  run(cell: Cell, backend: BackendChoice, h: CellHandlers, _threads: number, ck: CheckpointPolicy): CellHandle & { acknowledge(): Promise<void> } {
     const id = jobId(cell.experiment, cell.hash);
-    const payload: CellPayload = { experiment: cell.experiment, cellHash: cell.hash, config: cell.config, backend };
+    const payload: CellPayload = {
+      experiment: cell.experiment, cellHash: cell.hash, config: cell.config, backend, checkpoint: { everyMs: ck.everyMs, keep: ck.keep, resume: ck.resume },
+    };
     let stopped = false;
     const done = (async (): Promise<CellOutcome> => {
       await this.queue.add('cell', payload, {
@@ -70,7 +73,7 @@ export class RemoteExecutor implements Executor {
           if (!started) h.onMessage({ type: 'started', backend: r.backend, device: r.device ?? null });
           // The stored curve is the result's, whatever earlier attempts reported.
           h.onMessage({ type: 'epochs', all: r.epochs });
-          h.onMessage({ type: 'done', status: r.status, linearAcc: r.linearAcc, seconds: r.seconds });
+          h.onMessage({ type: 'done', status: r.status, linearAcc: r.linearAcc, seconds: r.seconds, kept: r.kept ?? null });
           return { ended: 'done', detail: '' };
         }
         if (state === 'failed') {

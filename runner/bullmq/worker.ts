@@ -1,6 +1,7 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { BackendChoice } from '../../core/backend.ts';
 import type { EpochMetrics } from '../../core/train.ts';
+import path from 'node:path';
 import { threadsPerCell } from '../environment.ts';
 import { runCellProcess } from '../local-executor.ts';
 import { bullConnection } from './connection.ts';
@@ -14,6 +15,8 @@ export interface WorkerOptions {
   backend?: BackendChoice;
   /** How long a job's lock lasts without renewal: a worker dead this long has its job taken up again. */
   lockMs: number;
+  /** This machine's checkpoint directory: a job taken over from a stalled worker resumes where the checkpoint is readable here. */
+  checkpointDir: string;
   log?: (line: string) => void;
 }
 
@@ -71,11 +74,15 @@ export function startWorker(opts: WorkerOptions): CellWorker {
         } else if (m.type === 'epoch') {
           epochs.push(m.metrics);
           void progress({ type: 'step', ...last, backend, device, epochs });
-        }
-        else if (m.type === 'done') result = { status: m.status, linearAcc: m.linearAcc, seconds: m.seconds };
+        } else if (m.type === 'resumed') {
+          epochs.splice(0, epochs.length, ...m.epochs);
+          log(`job ${job.id}: resuming ${payload.cellHash} from epoch ${m.epoch} (checkpoint in ${opts.checkpointDir})`);
+        } else if (m.type === 'fresh') log(`job ${job.id}: ${m.reason}; starting from step 0`);
+        else if (m.type === 'checkpoint-failed') log(`job ${job.id}: ${m.message}`);
+        else if (m.type === 'done') result = { status: m.status, linearAcc: m.linearAcc, seconds: m.seconds, kept: m.kept ?? null };
       },
       // Cores go to cells first; what --concurrency leaves over becomes each cell's threads.
-    }, threadsPerCell(opts.concurrency));
+    }, threadsPerCell(opts.concurrency), { ...payload.checkpoint, dir: path.resolve(opts.checkpointDir), cell: payload.cellHash });
     running.set(job.id!, { job, token, kill: handle.kill });
     const outcome = await handle.done.finally(() => running.delete(job.id!));
     if (stopping) throw new WaitingError(); // stop() has moved the job back to the queue

@@ -12,8 +12,10 @@ import { SqliteStore } from '../../runner/store/sqlite-store.ts';
 import { startRedis as startRedisServer } from '../helpers/redis.ts';
 import { needs } from '../helpers/system.ts';
 import { alive, descendants } from '../helpers/processes.ts';
+import { oneRowSpec, storedMetrics } from '../helpers/cells.ts';
 
 const redisTest = needs('redis-server');
+const NO_CHECKPOINTS = { dir: null, everyMs: null, keep: 'none', resume: true } as const;
 
 const bin = new URL('../../bin/simsiam.mjs', import.meta.url).pathname;
 const spec = new URL('../fixtures/sweep.json', import.meta.url).pathname;
@@ -102,6 +104,30 @@ redisTest.serial('a worker killed mid-cell: another worker completes the cell, s
   t.regex(w2.out(), /attempt/, 'the second worker took over');
 });
 
+redisTest.serial('a worker killed mid-cell after a checkpoint: the worker taking over its job resumes from the shared --checkpoint-dir, to bit-identical metrics', async (t) => {
+  const redis = await startRedis();
+  const { dir, spec: one } = oneRowSpec('takeover', {});
+  const args = ['--preset', 'tiny', '--seeds', '0', '--set', 'epochs=5', '--set', 'data.train=1024', '--backend', 'wasm'];
+  const local = path.join(dir, 'local.db');
+  const l = start(['run', one, '--db', local, ...args]);
+  t.is(await l.exit, 0, l.out());
+  const shared = path.join(dir, 'shared-checkpoints');
+  const w = (name: string) => start(['worker', '--redis', redis.url, '--queue', 'takeover', '--lock-ms', '2000', '--backend', 'wasm', '--checkpoint-dir', shared]);
+  const w1 = w('w1');
+  const db = path.join(dir, 'remote.db');
+  const c = start(['run', one, '--db', db, '--executor', 'bullmq', '--redis', redis.url, '--queue', 'takeover', ...args]);
+  const ckpt = () => fs.existsSync(shared) && fs.readdirSync(shared).some((f) => f.endsWith('.checkpoint.safetensors'));
+  await until(ckpt);
+  await new Promise((r) => setTimeout(r, 1500));
+  w1.child.kill('SIGKILL');
+  const w2 = w('w2');
+  t.is(await c.exit, 0, c.out());
+  w2.child.kill('SIGKILL');
+  redis.stop();
+  t.regex(w2.out(), /resuming [0-9a-f]{16} from epoch [1-4]\b/, w2.out());
+  t.deepEqual(storedMetrics(db), storedMetrics(local), 'every metric equals the local, uninterrupted run\'s');
+});
+
 redisTest.serial('a coordinator restarted mid-sweep loses and duplicates nothing; re-submitting adds no jobs', async (t) => {
   const redis = await startRedis();
   const db = path.join(tmp(), 'r.db');
@@ -161,7 +187,7 @@ redisTest.serial('a cell that fails is retried with backoff, then reported faile
   const config = { ...tinyConfig(), data: { kind: 'cifar10' as const, dir: '/nonexistent/cifar', trainLimit: null, testLimit: null } };
   const cell = { experiment: 'retry', rowLabel: 'r', axes: {}, seed: 0, preset: 'tiny' as const, config, hash: cellHash(config) };
   const t0 = Date.now();
-  const handle = remote.run(cell, 'wasm', { onMessage: () => {} });
+  const handle = remote.run(cell, 'wasm', { onMessage: () => {} }, 1, NO_CHECKPOINTS);
   const outcome = await handle.done;
   t.is(outcome.ended, 'error');
   t.regex(outcome.detail, /data_batch_1\.bin: not found.*\(after 3 attempt\(s\)\)/);
@@ -188,7 +214,7 @@ test('a job seen completed before its return value is readable is polled again, 
   const seen: string[] = [];
   const handle = remote.run({ experiment: 'e', rowLabel: 'r', axes: {}, seed: 0, preset: 'tiny', config, hash: cellHash(config) }, 'wasm', {
     onMessage: (m) => seen.push(m.type),
-  });
+  }, 1, NO_CHECKPOINTS);
   t.deepEqual(await handle.done, { ended: 'done', detail: '' });
   t.is(polls, 3);
   t.deepEqual(seen, ['started', 'epochs', 'done']);
@@ -208,7 +234,7 @@ test('the backend and device a worker reports reach the coordinator, also when a
   const started: unknown[] = [];
   const handle = remote.run({ experiment: 'e', rowLabel: 'r', axes: {}, seed: 0, preset: 'tiny', config, hash: cellHash(config) }, 'auto', {
     onMessage: (m) => { if (m.type === 'started') started.push(m); },
-  });
+  }, 1, NO_CHECKPOINTS);
   t.deepEqual(await handle.done, { ended: 'done', detail: '' });
   t.deepEqual(started, [{ type: 'started', backend: 'webgpu', device: 'nvidia hopper: NVIDIA H200' }]);
 });

@@ -30,6 +30,7 @@ import { startWorker } from '../runner/bullmq/worker.ts';
 import { installShutdown, onShutdown } from '../runner/shutdown.ts';
 import { describeUserError } from '../runner/user-error.ts';
 import { KEEP_POLICIES, type KeepPolicy } from '../runner/checkpoint/cell-files.ts';
+import { keptCommands } from './kept.ts';
 
 const backendOption = () => new Option('-b, --backend <name>', 'compute backend').choices(['auto', ...BACKENDS]).default('auto');
 const dbOption = () => new Option('--db <file>', 'results database (SQLite)').default('results.db');
@@ -250,6 +251,8 @@ Examples:
       onShutdown(() => worker.stop());
       process.stdout.write(`worker on ${opts.redis} queue '${opts.queue}', concurrency ${opts.concurrency}, checkpoints in ${path.resolve(opts.checkpointDir)}; Ctrl-C puts its running cells back in the queue and stops\n`);
     });
+
+  keptCommands(program);
 
   program.command('dashboard')
     .description('serve the local dashboard: experiments, runs, curves, comparisons and the paper tables')

@@ -266,7 +266,7 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; seconds: numbe
   return { value, seconds: (performance.now() - t) / 1000 };
 }
 
-async function evaluateKnn(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt: ViewFormat): Promise<number> {
+export async function evaluateKnn(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt: ViewFormat): Promise<number> {
   const bank = extractFeatures(net, data.train, fmt);
   const queries = extractFeatures(net, data.test, fmt);
   try {
@@ -277,7 +277,7 @@ async function evaluateKnn(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt
   }
 }
 
-async function evaluateLinear(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt: ViewFormat): Promise<number> {
+export async function evaluateLinear(cfg: TrainConfig, net: SiameseNet, data: Dataset, fmt: ViewFormat): Promise<number> {
   const tr = extractFeatures(net, data.train, fmt);
   const te = extractFeatures(net, data.test, fmt);
   try {

@@ -20,6 +20,15 @@ export function testSize(d: DataSpec): number {
   }
 }
 
+/** Side and channels of a data spec's (square) images. */
+export function imageShape(d: DataSpec): { size: number; channels: number } {
+  switch (d.kind) {
+    case 'patterns': return { size: d.size, channels: 3 };
+    case 'fashion-mnist': return { size: FASHION_MNIST_SHAPE.height, channels: FASHION_MNIST_SHAPE.channels };
+    case 'cifar10': return { size: CIFAR10_SHAPE.height, channels: CIFAR10_SHAPE.channels };
+  }
+}
+
 /** Values per image of a data spec (height x width x channels). */
 export function imageValues(d: DataSpec): number {
   switch (d.kind) {

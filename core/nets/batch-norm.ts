@@ -53,6 +53,15 @@ export function batchNorm(name: string, channels: number, opts: BatchNormOptions
   return {
     trainable: gamma && beta ? [gamma, beta] : [],
     state: [runMean, runVar],
+    onnx(b, x) {
+      // The eval-mode op of apply(), term for term: (x - mean) * rsqrt(var + eps) [* gamma + beta] [relu].
+      const dims = b.rank(x) === 4 ? [1, channels, 1, 1] : [channels];
+      const c = (what: string, v: Float32Array) => b.weight(`${name}/${what}`, dims, v);
+      const rstd = Float32Array.from(runVar.dataSync(), (v) => 1 / Math.sqrt(Math.fround(v + BN_EPS)));
+      let y = b.op('Mul', [b.op('Sub', [x, c('running_mean', runMean.dataSync() as Float32Array)]), c('rstd', rstd)]);
+      if (gamma && beta) y = b.op('Add', [b.op('Mul', [y, c('gamma', gamma.dataSync() as Float32Array)]), c('beta', beta.dataSync() as Float32Array)]);
+      return opts.relu ? b.op('Relu', [y]) : y;
+    },
     apply(x, mode) {
       if (mode === 'train') {
         const op = tf.getKernel(FUSED_BN_KERNEL, tf.getBackend()) ? fused : train;

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { OnnxBuilder } from '../onnx/builder.ts';
 
 /**
  * `train`: BN uses batch statistics and updates its running averages. `eval`: BN uses
@@ -15,6 +16,8 @@ export interface Module {
   readonly trainable: tf.Variable[];
   readonly state: tf.Variable[];
   apply(x: tf.Tensor, mode: Mode): tf.Tensor;
+  /** Emit the eval-mode forward as ONNX nodes (NCHW) on input `x`; returns the output's name. */
+  onnx(b: OnnxBuilder, x: string): string;
 }
 
 /** Modules applied in order. */
@@ -23,5 +26,6 @@ export function sequential(parts: Module[]): Module {
     trainable: parts.flatMap((p) => p.trainable),
     state: parts.flatMap((p) => p.state),
     apply: (x, mode) => parts.reduce((h, p) => p.apply(h, mode), x),
+    onnx: (b, x) => parts.reduce((h, p) => p.onnx(b, h), x),
   };
 }

@@ -22,6 +22,7 @@ function basicBlock(name: string, rng: Rng, cin: number, cout: number, stride: n
     trainable: [...main.trainable, ...(shortcut?.trainable ?? [])],
     state: [...main.state, ...(shortcut?.state ?? [])],
     apply: (x, mode) => tf.relu(tf.add(main.apply(x, mode), shortcut ? shortcut.apply(x, mode) : x)),
+    onnx: (b, x) => b.op('Relu', [b.op('Add', [main.onnx(b, x), shortcut ? shortcut.onnx(b, x) : x])]),
   };
 }
 

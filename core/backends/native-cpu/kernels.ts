@@ -3,7 +3,7 @@ import type { ConvAttrs } from '../conv-attrs.ts';
 import type { Addon } from './addon.ts';
 import { replaceKernel } from '../wasm/kernels/kernel-registry.ts';
 import { registerWasmKernels } from '../wasm/kernels/register.ts';
-import type { OnnxGraph, OnnxNode } from './onnx-model.ts';
+import type { OnnxGraph, OnnxNode } from '../../onnx/model.ts';
 import { NCHWC_DOMAIN, type Ort } from './ort.ts';
 import type { WasmBackend } from './wasm-heap.ts';
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { onnxModel, type OnnxGraph } from './onnx-model.ts';
+import { onnxModel, type OnnxGraph } from '../../onnx/model.ts';
 
 /**
  * onnxruntime-node's CPU library (MLAS) as a synchronous kernel runner. The package's
@@ -63,8 +63,8 @@ export function loadOrt(threads: number): Ort {
       // (pre-allocated) outputs in place, so nothing is copied on either side.
       const feeds: Record<string, OrtTensor> = {};
       const fetches: Record<string, OrtTensor> = {};
-      s.inputs.forEach(([name, dims], i) => { feeds[name] = new Tensor('float32', inputs[i], dims); });
-      s.outputs.forEach(([name, dims], i) => { fetches[name] = new Tensor('float32', outputs[i], dims); });
+      s.inputs.forEach(([name, dims], i) => { feeds[name] = new Tensor('float32', inputs[i], dims as number[]); });
+      s.outputs.forEach(([name, dims], i) => { fetches[name] = new Tensor('float32', outputs[i], dims as number[]); });
       s.session.run(feeds, fetches, {});
     },
     dispose() {

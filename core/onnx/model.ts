@@ -20,8 +20,11 @@ export interface OnnxGraph {
   nodes: OnnxNode[];
   /** Constant int64 tensors (shapes, pads, slice bounds): name, dims, values. */
   constants?: [name: string, dims: number[], values: number[]][];
-  inputs: [name: string, shape: number[]][];
-  outputs: [name: string, shape: number[]][];
+  /** Constant float32 tensors (weights), stored as raw bytes. */
+  floats?: [name: string, dims: number[], values: Float32Array][];
+  /** A dimension is a size, or a name for one given at run time (the batch). */
+  inputs: [name: string, shape: (number | string)[]][];
+  outputs: [name: string, shape: (number | string)[]][];
 }
 
 const OPSET = 17;
@@ -67,9 +70,9 @@ function node(n: OnnxNode): number[] {
   ];
 }
 
-function valueInfo(name: string, shape: number[]): number[] {
-  // ValueInfoProto{name = 1, type = 2: TypeProto{tensor_type = 1: {elem_type = 1, shape = 2: {dim = 1: {dim_value = 1}}}}}
-  const dims = shape.flatMap((d) => message(1, int(1, d)));
+function valueInfo(name: string, shape: (number | string)[]): number[] {
+  // ValueInfoProto{name = 1, type = 2: TypeProto{tensor_type = 1: {elem_type = 1, shape = 2: {dim = 1: {dim_value = 1 | dim_param = 2}}}}}
+  const dims = shape.flatMap((d) => message(1, typeof d === 'number' ? int(1, d) : text(2, d)));
   return [...text(1, name), ...message(2, message(1, [...int(1, FLOAT), ...message(2, dims)]))];
 }
 
@@ -78,18 +81,32 @@ function int64Tensor(name: string, dims: number[], values: number[]): number[] {
   return [...message(1, dims.flatMap(varint)), ...int(2, INT64), ...message(7, values.flatMap(varint)), ...text(8, name)];
 }
 
+/** A float32 TensorProto: dims = 1, data_type = 2, name = 8, raw_data = 9 (the values' bytes, little-endian, uncopied). */
+function floatTensor(name: string, dims: number[], values: Float32Array): Uint8Array[] {
+  const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  return [Uint8Array.from([...message(1, dims.flatMap(varint)), ...int(2, FLOAT), ...text(8, name), ...key(9, 2), ...varint(raw.length)]), raw];
+}
+
+/** A length-delimited field over byte chunks (weights are too large for number arrays). */
+function chunkedMessage(field: number, body: Uint8Array[]): Uint8Array[] {
+  return [Uint8Array.from([...key(field, 2), ...varint(body.reduce((n, b) => n + b.length, 0))]), ...body];
+}
+
 /** The serialized ModelProto of `g` (opset 17, float32 tensors). */
 export function onnxModel(g: OnnxGraph): Uint8Array {
   // GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12.
   const graph = [
-    ...g.nodes.flatMap((n) => message(1, node(n))), ...text(2, 'g'),
-    ...(g.constants ?? []).flatMap(([n, d, v]) => message(5, int64Tensor(n, d, v))),
-    ...g.inputs.flatMap(([n, s]) => message(11, valueInfo(n, s))), ...g.outputs.flatMap(([n, s]) => message(12, valueInfo(n, s))),
+    Uint8Array.from([
+      ...g.nodes.flatMap((n) => message(1, node(n))), ...text(2, 'g'),
+      ...(g.constants ?? []).flatMap(([n, d, v]) => message(5, int64Tensor(n, d, v))),
+    ]),
+    ...(g.floats ?? []).flatMap(([n, d, v]) => chunkedMessage(5, floatTensor(n, d, v))),
+    Uint8Array.from([...g.inputs.flatMap(([n, s]) => message(11, valueInfo(n, s))), ...g.outputs.flatMap(([n, s]) => message(12, valueInfo(n, s)))]),
   ];
   // ModelProto: ir_version = 1, graph = 7, opset_import = 8 {domain = 1, version = 2}.
   const domains = [...new Set(g.nodes.map((n) => n.domain).filter((d): d is string => !!d))];
-  return new Uint8Array([
-    ...int(1, IR_VERSION), ...message(8, [...text(1, ''), ...int(2, OPSET)]),
-    ...domains.flatMap((d) => message(8, [...text(1, d), ...int(2, 1)])), ...message(7, graph),
+  return Buffer.concat([
+    Uint8Array.from([...int(1, IR_VERSION), ...message(8, [...text(1, ''), ...int(2, OPSET)]), ...domains.flatMap((d) => message(8, [...text(1, d), ...int(2, 1)]))]),
+    ...chunkedMessage(7, graph),
   ]);
 }

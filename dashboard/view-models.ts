@@ -1,4 +1,5 @@
 import { zStdReference } from '../core/eval/z-reference.ts';
+import { fmtBytes } from '../runner/format.ts';
 import type { ExperimentSummary, Run, RunStatus, RunStore, RunSummary } from '../runner/store/run-store.ts';
 import { ours, paper, zstd } from '../results/render-table.ts';
 import { forestPlot, forestRows } from '../results/report/forest.ts';
@@ -124,6 +125,8 @@ export function runRow(r: RunSummary, source?: (id: number) => Run | undefined) 
     loss: fmtNum(r.finalLoss), zStd: fmtNum(r.finalZStd), zRef: r.dim ? fmtNum(zStdReference(r.dim)) : '–',
     knn: fmtPct(r.finalKnnAcc), linear: fmtPct(r.finalLinearAcc),
     duration: durationOf(r, source),
+    checkpoint: r.checkpointEpoch != null && !['finished', 'diverged'].includes(r.status) ? `checkpoint: epoch ${r.checkpointEpoch}` : null,
+    kept: r.kept ? (r.kept.kind === 'all' ? 'final state kept' : 'encoder kept') : null,
   };
 }
 
@@ -142,8 +145,23 @@ function flatten(x: unknown, prefix = '', out: Record<string, unknown> = {}): Re
   return out;
 }
 
-export function runView(run: Run, source?: (id: number) => Run | undefined) {
+/** A running (or interrupted) cell's checkpoint, and a finished cell's kept network with the command that exports it. */
+function checkpointView(run: Run, db: string) {
+  const epochs = (run.config as { epochs?: number }).epochs;
+  const checkpoint = run.checkpointEpoch != null && !['finished', 'diverged'].includes(run.status)
+    ? `epoch ${run.checkpointEpoch} of ${epochs ?? '?'}${run.status === 'running' ? '' : ' (the next run resumes from it)'}` : null;
+  const kept = run.kept ? {
+    what: run.kept.kind === 'all' ? 'whole final state (encoder, predictor, momenta)' : 'encoder (backbone + projector)',
+    file: run.kept.file, size: fmtBytes(run.kept.bytes),
+    exportCommand: `simsiam export ${run.id} --format onnx --out run-${run.id}.onnx --db ${db}`,
+    evalCommand: `simsiam eval ${run.id} --probe linear --db ${db}`,
+  } : null;
+  return { checkpoint, kept };
+}
+
+export function runView(run: Run, source?: (id: number) => Run | undefined, db = 'results.db') {
   return {
+    ...checkpointView(run, db),
     id: run.id, experiment: run.experiment, row: run.rowLabel, seed: run.seed, status: run.status, preset: run.preset,
     axes: JSON.stringify(run.axes), backend: run.backend ?? '–', device: run.device ?? '–', version: run.packageVersion, commit: run.gitCommit ?? '–',
     host: run.host, started: fmtDate(run.startedAt), finished: fmtDate(run.finishedAt),

@@ -8,7 +8,7 @@ export function runRoutes(app: Express, ctx: RouteContext): void {
   const { page, requireStore } = ctx;
   app.get('/runs/:id', (req, res) => {
     const run = requireStore().getRun(runId(req.params.id));
-    page(res, 'run', `Run ${run.id}`, { run: runView(run, sourceOf(requireStore())) });
+    page(res, 'run', `Run ${run.id}`, { run: runView(run, sourceOf(requireStore()), ctx.dbPath) });
   });
 
   app.get('/api/runs/:id/metrics', (req, res) => {

@@ -12,6 +12,8 @@ import { loadKept } from '../../runner/checkpoint/kept.ts';
 import { onlyRun } from '../helpers/cells.ts';
 import { oneRowSpec } from '../helpers/cells.ts';
 import { simsiam } from '../helpers/processes.ts';
+import { createApp } from '../../dashboard/app.ts';
+import { SqliteStore } from '../../runner/store/sqlite-store.ts';
 import { tinyConfig } from '../helpers/tiny.ts';
 import { buildSiamese } from '../../core/nets/siamese.ts';
 import { encoderOnnx } from '../../core/onnx/encoder.ts';
@@ -118,4 +120,21 @@ test('export and eval of a run that kept nothing say what to do', async (t) => {
   t.is(r.code, 2);
   t.regex(r.out, /run 1 kept no network .*--keep encoder/);
   t.notRegex(r.out, /\n\s+at /);
+});
+
+test('the dashboard shows a finished cell\'s kept encoder with its export command', async (t) => {
+  const { db, run } = await trained;
+  const store = new SqliteStore(db, { readonly: true });
+  const server = createApp({ store, dbPath: db, pollMs: 100 }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  try {
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const page = await (await fetch(`${base}/runs/${run.id}`)).text();
+    t.regex(page, /Kept network/);
+    t.true(page.includes(`simsiam export ${run.id} --format onnx --out run-${run.id}.onnx --db ${db}`));
+    t.regex(await (await fetch(`${base}/experiments/kept`)).text(), /encoder kept/);
+  } finally {
+    server.close();
+    store.close();
+  }
 });

@@ -8,12 +8,37 @@ import { fmtDuration } from './progress.ts';
 import { openStore } from './store/open.ts';
 import { DONE_STATUSES, type RunStatus } from './store/run-store.ts';
 import { cellLabel } from './sweep-summary.ts';
+import { checkpointBytes } from '../core/checkpoint/sizes.ts';
+import { defaultCheckpointDir, type KeepPolicy } from './checkpoint/cell-files.ts';
+import { fmtBytes } from './format.ts';
+import type { Cell } from './grid.ts';
+
+/**
+ * What the cells to run will hold on disk: one checkpoint per running cell (removed as it
+ * finishes), and what each finished cell keeps.
+ */
+function diskLine(todo: Cell[], slots: number, opts: DryRunOptions): string {
+  const bySize = new Map<string, ReturnType<typeof checkpointBytes>>();
+  const sizes = todo.map((c) => {
+    const shape = JSON.stringify({ ...c.config, seed: 0 });
+    if (!bySize.has(shape)) bySize.set(shape, checkpointBytes(c.config));
+    return bySize.get(shape)!;
+  });
+  const running = sizes.map((s) => s.checkpoint).sort((a, b) => b - a).slice(0, slots).reduce((a, b) => a + b, 0);
+  const keep = opts.keep ?? 'encoder';
+  const kept = sizes.reduce((n, s) => n + (keep === 'encoder' ? s.encoder : keep === 'all' ? s.checkpoint : 0), 0);
+  const dir = opts.checkpointDir ?? defaultCheckpointDir(opts.db);
+  return `disk in ${dir}: checkpoints up to ${fmtBytes(running)} at once (one per running cell, ${fmtBytes(Math.max(...sizes.map((s) => s.checkpoint)))} the largest; ` +
+    `written beside the old one, so twice that while writing), removed as cells finish; kept (--keep ${keep}): ${keep === 'none' ? 'nothing' : `${fmtBytes(kept)} for ${todo.length} cell(s)`}\n`;
+}
 
 export interface DryRunOptions {
   db: string;
   backend: BackendChoice;
   workers: number;
   force?: boolean;
+  keep?: KeepPolicy;
+  checkpointDir?: string;
 }
 
 /** One experiment of a dry run, with its expanded grid. */
@@ -81,6 +106,7 @@ export async function dryRun(plans: DryRunPlan[], opts: DryRunOptions, out: Node
       bounded ? `${bounded} as a lower bound (no step finished in the calibration's time: the total is at least this)` : '']
       .filter(Boolean).join(', ');
     const across = plans.length > 1 ? ` across ${plans.length} experiments run one after another` : '';
+    out.write(diskLine(allTodo, slots, opts));
     out.write(`estimated: ${bounded ? 'at least ' : ''}${fmtDuration(total)} for ${allTodo.length} cell(s) on ${slots} worker(s)${across}; per-cell times: ${how}\n`);
   } finally {
     store?.close();

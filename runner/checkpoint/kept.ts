@@ -10,7 +10,8 @@ import type { Run, RunStore } from '../store/run-store.ts';
 
 /** A run named by its id or its cell's config hash (the newest finished run of that cell). */
 export function findRun(store: RunStore, ref: string): Run {
-  if (/^\d+$/.test(ref)) {
+  // A cell hash first: one may be all digits.
+  if (!/^[0-9a-f]{16}$/.test(ref) && /^\d+$/.test(ref)) {
     const r = store.findRuns().find((x) => x.id === Number(ref));
     if (!r) throw new UserError(`no run ${ref} in this database; \`simsiam runs\` or the dashboard lists them`);
     return r;
